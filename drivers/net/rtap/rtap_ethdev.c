@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * The ethdev side of rtap: devargs, probe/remove and the control operations.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ethdev_vdev.h>
+#include <bus_vdev_driver.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+#include <rte_string_fns.h>
+
+#include "rtap.h"
+
+#define RTAP_ARG_IFACE		"iface"
+#define RTAP_ARG_PERSIST	"persist"
+#define RTAP_ARG_MAC		"mac"
+#define RTAP_DEFAULT_IFACE	"rtap%d"
+#define RTAP_MAC_FIXED		"fixed"
+
+static const char * const valid_arguments[] = {
+	RTAP_ARG_IFACE,
+	RTAP_ARG_PERSIST,
+	RTAP_ARG_MAC,
+	NULL
+};
+
+RTE_LOG_REGISTER_DEFAULT(rtap_logtype, NOTICE);
+
+struct rtap_args {
+	char ifname[IFNAMSIZ];
+	bool persist;
+	bool mac_fixed;
+	bool mac_given;
+	struct rte_ether_addr mac;
+};
+
+static int
+rtap_dev_configure(struct rte_eth_dev *dev)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rtap_proc *proc = dev->process_private;
+	uint16_t nb_fds = RTE_MAX(dev->data->nb_rx_queues, (uint16_t)1);
+	uint16_t i;
+	int fd;
+
+	/* One kernel queue per Rx queue: frames steered elsewhere would be lost. */
+	for (i = nb_fds; i < pmd->nb_queue_fds; i++) {
+		close(proc->fds[i]);
+		proc->fds[i] = -1;
+	}
+	for (i = pmd->nb_queue_fds; i < nb_fds; i++) {
+		fd = rtap_tap_open_queue(pmd);
+		if (fd < 0) {
+			pmd->nb_queue_fds = i;
+			return fd;
+		}
+		proc->fds[i] = fd;
+	}
+	pmd->nb_queue_fds = nb_fds;
+
+	return rtap_tap_set_mtu(pmd, dev->data->mtu);
+}
+
+static int
+rtap_dev_start(struct rte_eth_dev *dev)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	uint16_t i;
+	int ret;
+
+	ret = rtap_tap_set_flags(pmd, IFF_UP, 0);
+	if (ret < 0)
+		return ret;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+
+		if (rxq->deferred_start)
+			continue;
+		ret = rtap_rx_queue_start(dev, i);
+		if (ret < 0)
+			goto error;
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct rtap_tx_queue *txq = dev->data->tx_queues[i];
+
+		if (!txq->deferred_start)
+			rtap_tx_queue_start(dev, i);
+	}
+	dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
+	return 0;
+
+error:
+	while (i-- > 0)
+		rtap_rx_queue_stop(dev, i);
+	rtap_tap_set_flags(pmd, 0, IFF_UP);
+	return ret;
+}
+
+static int
+rtap_dev_stop(struct rte_eth_dev *dev)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		rtap_rx_queue_stop(dev, i);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		rtap_tx_queue_stop(dev, i);
+
+	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+	/* An interface deleted from outside cannot be set down: not an error. */
+	rtap_tap_set_flags(pmd, 0, IFF_UP);
+	return 0;
+}
+
+static int
+rtap_dev_close(struct rte_eth_dev *dev)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rtap_proc *proc = dev->process_private;
+	uint16_t i;
+
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		for (i = 0; i < dev->data->nb_rx_queues; i++)
+			rtap_rx_queue_release(dev, i);
+		for (i = 0; i < dev->data->nb_tx_queues; i++)
+			rtap_tx_queue_release(dev, i);
+		for (i = 0; i < pmd->nb_queue_fds; i++)
+			close(proc->fds[i]);
+		pmd->nb_queue_fds = 0;
+		rtap_tap_destroy(pmd);
+	}
+	rte_free(proc);
+	dev->process_private = NULL;
+	return 0;
+}
+
+static int
+rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	const struct rtap_pmd *pmd = dev->data->dev_private;
+
+	info->if_index = pmd->if_index;
+	info->max_mac_addrs = 1;
+	info->max_rx_queues = RTAP_MAX_QUEUES;
+	info->max_tx_queues = RTAP_MAX_QUEUES;
+	info->min_mtu = RTAP_MIN_MTU;
+	info->max_mtu = RTAP_MAX_MTU;
+	info->max_rx_pktlen = RTAP_MAX_MTU + RTAP_FRAME_OVERHEAD;
+	info->min_rx_bufsize = RTE_PKTMBUF_HEADROOM + 1;
+	info->rx_desc_lim = (struct rte_eth_desc_lim) {
+		.nb_max = RTAP_MAX_DESC,
+		.nb_min = RTAP_MIN_DESC,
+		.nb_align = 1,
+		.nb_seg_max = RTAP_MAX_SEGS,
+		.nb_mtu_seg_max = RTAP_MAX_SEGS,
+	};
+	info->tx_desc_lim = (struct rte_eth_desc_lim) {
+		.nb_max = RTAP_MAX_DESC,
+		.nb_min = RTAP_MIN_DESC,
+		.nb_align = 1,
+		.nb_seg_max = RTAP_IOV_BATCH - 1,
+		.nb_mtu_seg_max = RTAP_IOV_BATCH - 1,
+	};
+	info->default_rxportconf.ring_size = RTAP_DEFAULT_DESC;
+	info->default_txportconf.ring_size = RTAP_DEFAULT_DESC;
+	info->default_rxportconf.nb_queues = 1;
+	info->default_txportconf.nb_queues = 1;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_queue_offload_capa = 0;
+	info->tx_queue_offload_capa = 0;
+	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
+	return 0;
+}
+
+static int
+rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
+{
+	const struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rte_eth_link link = {
+		.link_speed = RTE_ETH_SPEED_NUM_10G,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+	};
+	unsigned int flags;
+
+	if (rtap_tap_get_flags(pmd, &flags) == 0)
+		link.link_status = (flags & IFF_UP) && (flags & IFF_RUNNING);
+	return rte_eth_linkstatus_set(dev, &link);
+}
+
+static int
+rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+{
+	uint16_t i;
+
+	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		const struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+
+		if (rxq == NULL)
+			continue;
+		stats->ipackets += rxq->stats.packets;
+		stats->ibytes += rxq->stats.bytes;
+		stats->ierrors += rxq->stats.errors;
+		stats->rx_nombuf += rxq->stats.nombuf;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			stats->q_ipackets[i] = rxq->stats.packets;
+			stats->q_ibytes[i] = rxq->stats.bytes;
+			stats->q_errors[i] = rxq->stats.errors;
+		}
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		const struct rtap_tx_queue *txq = dev->data->tx_queues[i];
+
+		if (txq == NULL)
+			continue;
+		stats->opackets += txq->stats.packets;
+		stats->obytes += txq->stats.bytes;
+		stats->oerrors += txq->stats.errors;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			stats->q_opackets[i] = txq->stats.packets;
+			stats->q_obytes[i] = txq->stats.bytes;
+		}
+	}
+	return 0;
+}
+
+static int
+rtap_stats_reset(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+
+		if (rxq != NULL)
+			memset(&rxq->stats, 0, sizeof(rxq->stats));
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct rtap_tx_queue *txq = dev->data->tx_queues[i];
+
+		if (txq != NULL)
+			memset(&txq->stats, 0, sizeof(txq->stats));
+	}
+	return 0;
+}
+
+static int
+rtap_promiscuous_enable(struct rte_eth_dev *dev)
+{
+	return rtap_tap_set_flags(dev->data->dev_private, IFF_PROMISC, 0);
+}
+
+static int
+rtap_promiscuous_disable(struct rte_eth_dev *dev)
+{
+	return rtap_tap_set_flags(dev->data->dev_private, 0, IFF_PROMISC);
+}
+
+static int
+rtap_allmulticast_enable(struct rte_eth_dev *dev)
+{
+	return rtap_tap_set_flags(dev->data->dev_private, IFF_ALLMULTI, 0);
+}
+
+static int
+rtap_allmulticast_disable(struct rte_eth_dev *dev)
+{
+	return rtap_tap_set_flags(dev->data->dev_private, 0, IFF_ALLMULTI);
+}
+
+static int
+rtap_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	/* Posted Rx buffers are sized for the MTU of the last start. */
+	if (dev->data->dev_started) {
+		PMD_LOG(ERR, "port %u: stop the port before changing its MTU",
+			dev->data->port_id);
+		return -EBUSY;
+	}
+	return rtap_tap_set_mtu(dev->data->dev_private, mtu);
+}
+
+static int
+rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	int ret = rtap_tap_set_mac(pmd, addr);
+
+	if (ret == 0)
+		pmd->mac = *addr;
+	return ret;
+}
+
+static const struct eth_dev_ops rtap_ops = {
+	.dev_configure		= rtap_dev_configure,
+	.dev_start		= rtap_dev_start,
+	.dev_stop		= rtap_dev_stop,
+	.dev_close		= rtap_dev_close,
+	.dev_infos_get		= rtap_dev_info,
+	.link_update		= rtap_link_update,
+	.stats_get		= rtap_stats_get,
+	.stats_reset		= rtap_stats_reset,
+	.promiscuous_enable	= rtap_promiscuous_enable,
+	.promiscuous_disable	= rtap_promiscuous_disable,
+	.allmulticast_enable	= rtap_allmulticast_enable,
+	.allmulticast_disable	= rtap_allmulticast_disable,
+	.mtu_set		= rtap_mtu_set,
+	.mac_addr_set		= rtap_mac_addr_set,
+	.rx_queue_setup		= rtap_rx_queue_setup,
+	.rx_queue_release	= rtap_rx_queue_release,
+	.rx_queue_start		= rtap_rx_queue_start,
+	.rx_queue_stop		= rtap_rx_queue_stop,
+	.tx_queue_setup		= rtap_tx_queue_setup,
+	.tx_queue_release	= rtap_tx_queue_release,
+	.tx_queue_start		= rtap_tx_queue_start,
+	.tx_queue_stop		= rtap_tx_queue_stop,
+};
+
+static int
+rtap_arg_iface(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+	const char *c;
+
+	if (value == NULL || *value == '\0' || strlen(value) >= IFNAMSIZ) {
+		PMD_LOG(ERR, "iface=%s: a name of 1 to %d characters is required",
+			value ? value : "", IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	for (c = value; *c != '\0'; c++) {
+		if (*c == '/' || *c == ':' || *c <= ' ' || *c > '~') {
+			PMD_LOG(ERR, "iface=%s: '%c' is not allowed in an interface name",
+				value, *c);
+			return -EINVAL;
+		}
+	}
+	rte_strlcpy(args->ifname, value, sizeof(args->ifname));
+	return 0;
+}
+
+static int
+rtap_arg_persist(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+
+	if (value == NULL || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0) {
+		args->persist = true;
+	} else if (strcmp(value, "0") == 0 || strcmp(value, "no") == 0) {
+		args->persist = false;
+	} else {
+		PMD_LOG(ERR, "persist=%s: expected persist, persist=1 or persist=0", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rtap_arg_mac(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+
+	args->mac_given = true;
+	if (value != NULL && strcmp(value, RTAP_MAC_FIXED) == 0) {
+		args->mac_fixed = true;
+		return 0;
+	}
+	if (value == NULL || rte_ether_unformat_addr(value, &args->mac) < 0 ||
+	    !rte_is_valid_assigned_ether_addr(&args->mac)) {
+		PMD_LOG(ERR, "mac=%s: expected a unicast xx:xx:xx:xx:xx:xx or \"%s\"",
+			value ? value : "", RTAP_MAC_FIXED);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
+{
+	static const struct {
+		const char *key;
+		arg_handler_t handler;
+	} handlers[] = {
+		{ RTAP_ARG_IFACE, rtap_arg_iface },
+		{ RTAP_ARG_PERSIST, rtap_arg_persist },
+		{ RTAP_ARG_MAC, rtap_arg_mac },
+	};
+	struct rte_kvargs *kvlist;
+	unsigned int i;
+	int ret = 0;
+
+	rte_strlcpy(args->ifname, RTAP_DEFAULT_IFACE, sizeof(args->ifname));
+	if (params == NULL || *params == '\0')
+		return 0;
+
+	kvlist = rte_kvargs_parse(params, valid_arguments);
+	if (kvlist == NULL) {
+		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=)",
+			name, params);
+		return -EINVAL;
+	}
+	for (i = 0; i < RTE_DIM(handlers) && ret == 0; i++) {
+		if (rte_kvargs_count(kvlist, handlers[i].key) > 1) {
+			PMD_LOG(ERR, "%s: devarg %s given more than once", name, handlers[i].key);
+			ret = -EINVAL;
+		} else {
+			ret = rte_kvargs_process(kvlist, handlers[i].key, handlers[i].handler,
+						 args);
+		}
+	}
+	rte_kvargs_free(kvlist);
+	return ret;
+}
+
+static int
+rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct rte_eth_dev *dev;
+	struct rtap_pmd *pmd;
+	struct rtap_proc *proc;
+	int ret;
+
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*pmd));
+	if (dev == NULL) {
+		PMD_LOG(ERR, "%s: cannot allocate the ethdev", name);
+		return -ENOMEM;
+	}
+	pmd = dev->data->dev_private;
+	proc = rte_zmalloc_socket(name, sizeof(*proc), 0, vdev->device.numa_node);
+	dev->data->mac_addrs = rte_zmalloc_socket(name, sizeof(struct rte_ether_addr), 0,
+						  vdev->device.numa_node);
+	if (proc == NULL || dev->data->mac_addrs == NULL) {
+		PMD_LOG(ERR, "%s: out of memory", name);
+		ret = -ENOMEM;
+		goto error;
+	}
+
+	ret = rtap_tap_create(pmd, args->ifname, args->persist);
+	if (ret < 0)
+		goto error;
+
+	if (args->mac_fixed)
+		rtap_fixed_mac(pmd->ifname, &pmd->mac);
+	else if (args->mac_given)
+		pmd->mac = args->mac;
+	else
+		rte_eth_random_addr(pmd->mac.addr_bytes);
+	ret = rtap_tap_set_mac(pmd, &pmd->mac);
+	if (ret < 0) {
+		rtap_tap_destroy(pmd);
+		goto error;
+	}
+	rte_ether_addr_copy(&pmd->mac, dev->data->mac_addrs);
+
+	dev->process_private = proc;
+	dev->dev_ops = &rtap_ops;
+	dev->rx_pkt_burst = rtap_rx_burst;
+	dev->tx_pkt_burst = rtap_tx_burst;
+	dev->data->dev_link = (struct rte_eth_link) {
+		.link_speed = RTE_ETH_SPEED_NUM_10G,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_status = RTE_ETH_LINK_DOWN,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+	};
+	rte_eth_dev_probing_finish(dev);
+	PMD_LOG(INFO, "%s: interface %s, port %u", name, pmd->ifname, dev->data->port_id);
+	return 0;
+
+error:
+	rte_free(proc);
+	rte_eth_dev_release_port(dev);
+	return ret;
+}
+
+static int
+rtap_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct rtap_args args = { 0 };
+	int ret;
+
+	if (rte_eal_process_type() == RTE_PROC_SECONDARY) {
+		PMD_LOG(ERR, "%s: secondary processes are not supported yet", name);
+		return -ENOTSUP;
+	}
+
+	ret = rtap_parse_args(name, rte_vdev_device_args(vdev), &args);
+	if (ret < 0)
+		return ret;
+	return rtap_create(vdev, &args);
+}
+
+static int
+rtap_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+
+	if (dev == NULL)
+		return 0;
+	rte_eth_dev_stop(dev->data->port_id);
+	return rte_eth_dev_close(dev->data->port_id);
+}
+
+static struct rte_vdev_driver rtap_vdev_driver = {
+	.probe = rtap_probe,
+	.remove = rtap_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_rtap, rtap_vdev_driver);
+RTE_PMD_REGISTER_ALIAS(net_rtap, eth_rtap);
+RTE_PMD_REGISTER_PARAM_STRING(net_rtap,
+	RTAP_ARG_IFACE "=<name, default rtap%d> "
+	RTAP_ARG_PERSIST "[=<0|1>] "
+	RTAP_ARG_MAC "=<xx:xx:xx:xx:xx:xx|fixed>");

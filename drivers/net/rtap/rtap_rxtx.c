@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * Rx and Tx through io_uring.
+ *
+ * Rx keeps nb_desc reads posted on the TAP queue fd, each into its own
+ * (possibly chained) mbuf with the virtio-net header landing in the headroom.
+ * A burst reaps completed reads, then tops the ring back up to nb_desc with
+ * fresh mbufs and submits once: whatever was lost to an empty pool is made
+ * good on a later burst, so the ring never shrinks for good.
+ *
+ * Tx writes each packet with the virtio-net header in front of it: in the
+ * headroom when that is ours to write, else in a chained header mbuf. A burst
+ * first reaps the writes the kernel has completed, so at most nb_desc packets
+ * are ever held, then posts and submits once.
+ *
+ * Chains are read and written with readv/writev. Their iovecs are staged in
+ * the queue and reused only once the kernel has consumed every submission
+ * (io_uring copies iovecs at submit, IORING_FEAT_SUBMIT_STABLE).
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "rtap.h"
+
+static inline void
+rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
+{
+	if (io_uring_sq_ready(ring) == 0)
+		return;
+	io_uring_submit(ring);
+	if (io_uring_sq_ready(ring) == 0)
+		*nb_iov = 0;
+}
+
+/*
+ * Stage the iovecs of a chain, the first starting at the virtio-net header.
+ * Returns NULL when the staging area is full and cannot be flushed.
+ */
+static inline struct iovec *
+rtap_iov_stage(struct io_uring *ring, struct iovec *iov, unsigned int *nb_iov,
+	       struct rte_mbuf *mb, void *hdr, uint32_t first_len, bool rx)
+{
+	struct iovec *v;
+	uint16_t i;
+
+	if (*nb_iov + mb->nb_segs > RTAP_IOV_BATCH) {
+		rtap_ring_submit(ring, nb_iov);
+		if (*nb_iov != 0)
+			return NULL;
+	}
+	v = &iov[*nb_iov];
+	v[0].iov_base = hdr;
+	v[0].iov_len = first_len;
+	for (i = 1, mb = mb->next; mb != NULL; i++, mb = mb->next) {
+		v[i].iov_base = rte_pktmbuf_mtod(mb, void *);
+		v[i].iov_len = rx ? rte_pktmbuf_tailroom(mb) : mb->data_len;
+	}
+	*nb_iov += i;
+	return v;
+}
+
+/* Post one read into mb; the caller submits. */
+static inline int
+rtap_rx_post(struct rtap_rx_queue *rxq, struct rte_mbuf *mb)
+{
+	void *hdr = rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN);
+	uint32_t len = RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb);
+	struct iovec *iov = NULL;
+	struct io_uring_sqe *sqe;
+
+	if (mb->nb_segs > 1) {
+		iov = rtap_iov_stage(&rxq->ring, rxq->iov, &rxq->nb_iov, mb, hdr, len, true);
+		if (unlikely(iov == NULL))
+			return -EBUSY;
+	}
+	sqe = io_uring_get_sqe(&rxq->ring);
+	if (unlikely(sqe == NULL))
+		return -ENOSPC;
+
+	if (iov == NULL)
+		io_uring_prep_read(sqe, rxq->fd, hdr, len, 0);
+	else
+		io_uring_prep_readv(sqe, rxq->fd, iov, mb->nb_segs, 0);
+	io_uring_sqe_set_data(sqe, mb);
+	rxq->inflight++;
+	return 0;
+}
+
+/* Bring the posted reads back to nb_desc and submit them. */
+static void
+rtap_rx_refill(struct rtap_rx_queue *rxq)
+{
+	while (rxq->inflight < rxq->nb_desc && likely(!rxq->detached)) {
+		struct rte_mbuf *mb = rtap_rx_chain_alloc(rxq->mb_pool, rxq->frame_size);
+
+		if (unlikely(mb == NULL)) {
+			rxq->stats.nombuf++;
+			break;
+		}
+		if (unlikely(rtap_rx_post(rxq, mb) < 0)) {
+			rte_pktmbuf_free(mb);
+			break;
+		}
+	}
+	rtap_ring_submit(&rxq->ring, &rxq->nb_iov);
+}
+
+/* A read that brought no frame: its chain is intact and goes straight back. */
+static void
+rtap_rx_recycle(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
+{
+	if (res == -EAGAIN || res == -EINTR) {
+		/* Nothing queued (pre-6.4 kernels complete O_NONBLOCK reads so). */
+	} else if (res == -EBADFD || res == -EBADF) {
+		/* The kernel interface was deleted: posting again would spin. */
+		rxq->detached = true;
+		rxq->stats.io_errors++;
+		rxq->stats.errors++;
+	} else {
+		if (res < 0)
+			rxq->stats.io_errors++;
+		else if (res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN))
+			rxq->stats.runts++;
+		else
+			rxq->stats.truncated++;
+		rxq->stats.errors++;
+	}
+
+	if (rxq->detached || rtap_rx_post(rxq, mb) < 0)
+		rte_pktmbuf_free(mb);
+}
+
+/* Turn a completed read into a packet; false when the frame is dropped. */
+static inline bool
+rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
+{
+	const struct virtio_net_hdr *hdr =
+		rte_pktmbuf_mtod_offset(mb, const void *, -RTAP_VNET_HDR_LEN);
+
+	if (unlikely(res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN)) ||
+	    unlikely(rtap_rx_chain_trim(mb, res - RTAP_VNET_HDR_LEN) < 0)) {
+		rtap_rx_recycle(rxq, mb, res);
+		return false;
+	}
+
+	if (unlikely(rtap_rx_offload(mb, hdr) < 0)) {
+		rxq->stats.bad_vnet_hdr++;
+		rxq->stats.errors++;
+		rte_pktmbuf_free(mb);
+		return false;
+	}
+	mb->port = rxq->port_id;
+	return true;
+}
+
+uint16_t
+rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
+{
+	struct rtap_rx_queue *rxq = queue;
+	struct io_uring_cqe *cqe;
+	unsigned int head, nb_cqe = 0;
+	uint16_t nb_rx = 0;
+	uint64_t nb_bytes = 0;
+
+	if (unlikely(!rxq->started))
+		return 0;
+
+	io_uring_for_each_cqe(&rxq->ring, head, cqe) {
+		struct rte_mbuf *mb = io_uring_cqe_get_data(cqe);
+
+		if (nb_rx == nb_pkts)
+			break;
+		nb_cqe++;
+		rxq->inflight--;
+		if (rtap_rx_complete(rxq, mb, cqe->res)) {
+			nb_bytes += mb->pkt_len;
+			rxq->stats.multiseg += mb->nb_segs > 1;
+			bufs[nb_rx++] = mb;
+		}
+	}
+	io_uring_cq_advance(&rxq->ring, nb_cqe);
+
+	if (rxq->inflight < rxq->nb_desc)
+		rtap_rx_refill(rxq);
+
+	rxq->stats.packets += nb_rx;
+	rxq->stats.bytes += nb_bytes;
+	return nb_rx;
+}
+
+/* Free the mbufs of every completed write. */
+static inline void
+rtap_tx_reap(struct rtap_tx_queue *txq)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, nb_cqe = 0;
+
+	io_uring_for_each_cqe(&txq->ring, head, cqe) {
+		nb_cqe++;
+		txq->stats.errors += cqe->res < 0;
+		rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
+	}
+	io_uring_cq_advance(&txq->ring, nb_cqe);
+	txq->inflight -= nb_cqe;
+}
+
+/*
+ * Post one write of mb behind a virtio-net header; the caller submits.
+ * A negative return leaves mb with the caller, untouched.
+ */
+static inline int
+rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
+{
+	struct rte_mbuf *head = mb;
+	struct virtio_net_hdr *hdr;
+	struct iovec *iov = NULL;
+	struct io_uring_sqe *sqe;
+
+	if (unlikely(!rtap_tx_hdr_in_headroom(mb))) {
+		head = rte_pktmbuf_alloc(mb->pool);
+		if (unlikely(head == NULL)) {
+			txq->stats.nombuf++;
+			return -ENOBUFS;
+		}
+		head->next = mb;
+		head->nb_segs = mb->nb_segs + 1;
+		head->pkt_len = mb->pkt_len;
+		txq->stats.hdr_mbuf++;
+	}
+	hdr = rte_pktmbuf_mtod_offset(head, struct virtio_net_hdr *, -RTAP_VNET_HDR_LEN);
+
+	if (head->nb_segs > 1) {
+		iov = rtap_iov_stage(&txq->ring, txq->iov, &txq->nb_iov, head, hdr,
+				     RTAP_VNET_HDR_LEN + head->data_len, false);
+		if (unlikely(iov == NULL))
+			goto unchain;
+	}
+	sqe = io_uring_get_sqe(&txq->ring);
+	if (unlikely(sqe == NULL))
+		goto unchain;
+
+	/* From the packet mbuf: a header mbuf carries no offload fields. */
+	rtap_tx_offload(hdr, mb);
+	if (iov == NULL) {
+		io_uring_prep_write(sqe, txq->fd, hdr, RTAP_VNET_HDR_LEN + head->data_len, 0);
+	} else {
+		io_uring_prep_writev(sqe, txq->fd, iov, head->nb_segs, 0);
+		txq->stats.multiseg++;
+	}
+	io_uring_sqe_set_data(sqe, head);
+	txq->inflight++;
+	return 0;
+
+unchain:
+	if (head != mb) {
+		head->next = NULL;
+		head->nb_segs = 1;
+		rte_pktmbuf_free_seg(head);
+	}
+	return -EBUSY;
+}
+
+uint16_t
+rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
+{
+	struct rtap_tx_queue *txq = queue;
+	uint64_t nb_bytes = 0;
+	uint16_t i;
+
+	if (unlikely(!txq->started))
+		return 0;
+
+	rtap_tx_reap(txq);
+	nb_pkts = RTE_MIN(nb_pkts, txq->nb_desc - txq->inflight);
+
+	for (i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *mb = bufs[i];
+
+		if (unlikely(mb->nb_segs >= RTAP_IOV_BATCH)) {
+			/* More segments than one writev takes: never sendable. */
+			txq->stats.errors++;
+			rte_pktmbuf_free(mb);
+			continue;
+		}
+		if (unlikely(rtap_tx_post(txq, mb) < 0))
+			break;
+		nb_bytes += mb->pkt_len;
+	}
+	rtap_ring_submit(&txq->ring, &txq->nb_iov);
+
+	txq->stats.packets += i;
+	txq->stats.bytes += nb_bytes;
+	return i;
+}
+
+/*
+ * Cancel every request posted on a ring and wait until each has completed,
+ * its own completion and the cancel's: only then is no mbuf still referenced
+ * by the kernel and no stale completion left for the next start.
+ */
+static void
+rtap_ring_cancel(struct io_uring *ring, uint16_t *inflight, unsigned int *nb_iov)
+{
+	struct __kernel_timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+	bool cancelled = false;
+	unsigned int ticks = 0;
+	struct io_uring_sqe *sqe;
+
+	io_uring_submit(ring);
+	sqe = io_uring_get_sqe(ring);
+	if (sqe == NULL)
+		return;
+	io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	io_uring_sqe_set_data(sqe, NULL);
+	io_uring_submit(ring);
+
+	while (*inflight > 0 || !cancelled) {
+		struct io_uring_cqe *cqe;
+		int ret = io_uring_wait_cqe_timeout(ring, &cqe, &tick);
+
+		if (ret == -ETIME || ret == -EINTR) {
+			if (++ticks % 10 == 0)
+				PMD_LOG(WARNING, "still waiting for %u cancelled requests",
+					*inflight);
+			continue;
+		}
+		if (ret < 0) {
+			PMD_LOG(ERR, "waiting for cancelled requests: %s", strerror(-ret));
+			break;
+		}
+		if (io_uring_cqe_get_data(cqe) == NULL) {
+			cancelled = true;
+		} else {
+			rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
+			(*inflight)--;
+		}
+		io_uring_cqe_seen(ring, cqe);
+	}
+	*nb_iov = 0;
+}
+
+/* The largest frame the kernel may hand this port, after the vnet header. */
+static uint32_t
+rtap_rx_frame_size(const struct rte_eth_dev *dev)
+{
+	if (dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+		return RTAP_GSO_MAX_FRAME;
+	return dev->data->mtu + RTAP_FRAME_OVERHEAD;
+}
+
+/* Check that mbufs of mp can receive the port's largest frame. */
+static int
+rtap_rx_buffer_check(const struct rte_eth_dev *dev, struct rte_mempool *mp,
+		     uint32_t frame_size)
+{
+	uint16_t room = rte_pktmbuf_data_room_size(mp);
+	uint32_t seg_room, nb_segs;
+
+	if (room <= RTE_PKTMBUF_HEADROOM) {
+		PMD_LOG(ERR, "mempool %s: data room %u leaves nothing after the headroom",
+			mp->name, room);
+		return -EINVAL;
+	}
+	seg_room = room - RTE_PKTMBUF_HEADROOM;
+	nb_segs = (frame_size + seg_room - 1) / seg_room;
+	if (nb_segs > 1 && !(dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER)) {
+		PMD_LOG(ERR, "%u-byte frames need %u-segment mbufs of pool %s: enable Rx scatter",
+			frame_size, nb_segs, mp->name);
+		return -EINVAL;
+	}
+	if (nb_segs > RTAP_MAX_SEGS) {
+		PMD_LOG(ERR, "%u-byte frames need %u segments of pool %s, more than %u",
+			frame_size, nb_segs, mp->name, RTAP_MAX_SEGS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc)
+{
+	/* Room for nb_desc completions plus the cancel's: the CQ never overflows. */
+	int ret = io_uring_queue_init(nb_desc + 1, ring, 0);
+
+	if (ret < 0)
+		PMD_LOG(ERR, "io_uring_queue_init(%u): %s", nb_desc + 1, strerror(-ret));
+	return ret;
+}
+
+int
+rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_desc,
+		    unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
+		    struct rte_mempool *mb_pool)
+{
+	struct rtap_rx_queue *rxq;
+	int ret;
+
+	ret = rtap_rx_buffer_check(dev, mb_pool, rtap_rx_frame_size(dev));
+	if (ret < 0)
+		return ret;
+
+	rxq = rte_zmalloc_socket("rtap_rxq", sizeof(*rxq), RTE_CACHE_LINE_SIZE, socket_id);
+	if (rxq == NULL) {
+		PMD_LOG(ERR, "Rx queue %u: out of memory", queue_id);
+		return -ENOMEM;
+	}
+	ret = rtap_queue_ring_init(&rxq->ring, nb_rx_desc);
+	if (ret < 0) {
+		rte_free(rxq);
+		return ret;
+	}
+	rxq->mb_pool = mb_pool;
+	rxq->fd = -1;
+	rxq->port_id = dev->data->port_id;
+	rxq->queue_id = queue_id;
+	rxq->nb_desc = nb_rx_desc;
+	rxq->deferred_start = rx_conf->rx_deferred_start;
+	rxq->offloads = rx_conf->offloads | dev->data->dev_conf.rxmode.offloads;
+	dev->data->rx_queues[queue_id] = rxq;
+	return 0;
+}
+
+int
+rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_tx_desc,
+		    unsigned int socket_id, const struct rte_eth_txconf *tx_conf)
+{
+	struct rtap_tx_queue *txq;
+	int ret;
+
+	txq = rte_zmalloc_socket("rtap_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, socket_id);
+	if (txq == NULL) {
+		PMD_LOG(ERR, "Tx queue %u: out of memory", queue_id);
+		return -ENOMEM;
+	}
+	ret = rtap_queue_ring_init(&txq->ring, nb_tx_desc);
+	if (ret < 0) {
+		rte_free(txq);
+		return ret;
+	}
+	txq->fd = -1;
+	txq->port_id = dev->data->port_id;
+	txq->queue_id = queue_id;
+	txq->nb_desc = nb_tx_desc;
+	txq->deferred_start = tx_conf->tx_deferred_start;
+	dev->data->tx_queues[queue_id] = txq;
+	return 0;
+}
+
+int
+rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
+{
+	struct rtap_rx_queue *rxq = dev->data->rx_queues[queue_id];
+	const struct rtap_proc *proc = dev->process_private;
+	int ret;
+
+	if (rxq->started)
+		return 0;
+	rxq->frame_size = rtap_rx_frame_size(dev);
+	ret = rtap_rx_buffer_check(dev, rxq->mb_pool, rxq->frame_size);
+	if (ret < 0)
+		return ret;
+
+	rxq->fd = proc->fds[queue_id];
+	rxq->detached = false;
+	rxq->started = true;
+	rtap_rx_refill(rxq);
+	if (rxq->inflight == 0) {
+		PMD_LOG(ERR, "Rx queue %u: cannot post a single read (mempool %s empty?)",
+			queue_id, rxq->mb_pool->name);
+		rxq->started = false;
+		return -ENOBUFS;
+	}
+	dev->data->rx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
+	return 0;
+}
+
+int
+rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
+{
+	struct rtap_rx_queue *rxq = dev->data->rx_queues[queue_id];
+
+	rxq->started = false;
+	rtap_ring_cancel(&rxq->ring, &rxq->inflight, &rxq->nb_iov);
+	dev->data->rx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+int
+rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
+{
+	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
+	const struct rtap_proc *proc = dev->process_private;
+	const struct rtap_pmd *pmd = dev->data->dev_private;
+
+	/* More Tx than Rx queues share the kernel queues round robin. */
+	txq->fd = proc->fds[queue_id % pmd->nb_queue_fds];
+	txq->started = true;
+	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
+	return 0;
+}
+
+int
+rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
+{
+	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
+
+	txq->started = false;
+	rtap_tx_reap(txq);
+	rtap_ring_cancel(&txq->ring, &txq->inflight, &txq->nb_iov);
+	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+void
+rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
+{
+	struct rtap_rx_queue *rxq = dev->data->rx_queues[queue_id];
+
+	if (rxq == NULL)
+		return;
+	rtap_rx_queue_stop(dev, queue_id);
+	io_uring_queue_exit(&rxq->ring);
+	rte_free(rxq);
+	dev->data->rx_queues[queue_id] = NULL;
+}
+
+void
+rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
+{
+	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
+
+	if (txq == NULL)
+		return;
+	rtap_tx_queue_stop(dev, queue_id);
+	io_uring_queue_exit(&txq->ring);
+	rte_free(txq);
+	dev->data->tx_queues[queue_id] = NULL;
+}
