@@ -109,27 +109,26 @@ rtap_if_stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 # testpmd in interactive mode driven through a FIFO, its output in a log.
 # rtap_tpmd_start <dir> <testpmd command line...>; then rtap_tpmd_cmd, which
 # waits for the prompt that follows the command. TPMD_PID and TPMD_LOG are set.
+# Unbuffered output, so a prompt in the log means the command before it is done.
 rtap_tpmd_start() {
 	local dir=$1
 	shift
 	TPMD_LOG="$dir/testpmd.log"
-	TPMD_PROMPTS=0
 	rm -f "$dir/testpmd.in"
 	mkfifo "$dir/testpmd.in"
-	stdbuf -oL -eL "$@" -i <"$dir/testpmd.in" >"$TPMD_LOG" 2>&1 &
+	stdbuf -o0 -e0 "$@" -i <"$dir/testpmd.in" >"$TPMD_LOG" 2>&1 &
 	TPMD_PID=$!
 	RTAP_PIDS+=("$TPMD_PID")
 	exec {TPMD_FD}>"$dir/testpmd.in"
-	rtap_tpmd_wait 60 || { tail -20 "$TPMD_LOG" >&2; rtap_die "testpmd did not start"; }
+	rtap_tpmd_wait 1 60 || { tail -20 "$TPMD_LOG" >&2; rtap_die "testpmd did not start"; }
 }
 
-# Wait up to $1 s for the next prompt.
+rtap_tpmd_prompts() { grep -o 'testpmd> ' "$TPMD_LOG" | wc -l; }
+
+# Wait up to $2 s until the log holds $1 prompts.
 rtap_tpmd_wait() {
-	local deadline=$((SECONDS + $1)) n
-	TPMD_PROMPTS=$((TPMD_PROMPTS + 1))
-	while :; do
-		n=$(grep -o 'testpmd> ' "$TPMD_LOG" | wc -l)
-		[ "$n" -ge "$TPMD_PROMPTS" ] && return 0
+	local deadline=$((SECONDS + $2))
+	while [ "$(rtap_tpmd_prompts)" -lt "$1" ]; do
 		kill -0 "$TPMD_PID" 2>/dev/null || return 1
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.05
@@ -138,10 +137,12 @@ rtap_tpmd_wait() {
 
 # Run one testpmd command; its output is what the log gained meanwhile.
 rtap_tpmd_cmd() {
-	local before
+	local before prompts
 	before=$(wc -c <"$TPMD_LOG")
+	prompts=$(rtap_tpmd_prompts)
 	echo "$*" >&"$TPMD_FD"
-	rtap_tpmd_wait 30 || { tail -20 "$TPMD_LOG" >&2; rtap_die "testpmd: '$*' did not complete"; }
+	rtap_tpmd_wait $((prompts + 1)) 30 ||
+		{ tail -20 "$TPMD_LOG" >&2; rtap_die "testpmd: '$*' did not complete"; }
 	tail -c +$((before + 1)) "$TPMD_LOG"
 }
 
