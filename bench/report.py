@@ -116,7 +116,7 @@ def chart(data, out):
         if not base or statistics.median(base) == 0:
             continue
         b = statistics.median(base)
-        fields = [label.replace(" ", "~")]
+        fields = [f'"{label}"']
         for drv in ("rtap", "af_packet"):
             vals = data.get((drv, test, "value"), [])
             if not vals or min(vals) == 0:
@@ -128,21 +128,20 @@ def chart(data, out):
     dat = out / "chart.dat"
     dat.write_text("\n".join(rows) + "\n")
     script = f"""
-set terminal pngcairo size 900,420 font ",10"
+set terminal pngcairo size 900,420 font ",10" noenhanced
 set output "{out / 'chart.png'}"
-set title "rtap and net\\_af\\_packet relative to net\\_tap (same run; >1 is better; bars: median, whiskers: min-max)"
+set title "rtap and net_af_packet relative to net_tap (same run; >1 is better; bars: median, whiskers: min-max)"
 set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.8 border -1
 set logscale y 2
-set yrange [0.125:*]
 set grid ytics
-set ylabel "x net\\_tap"
+set ylabel "x net_tap"
 set key top left
 set xtics nomirror
 plot "{dat}" using 2:3:4:xtic(1) title "rtap" lc rgb "#1f77b4", \\
-     "" using 5:6:7 title "net\\_af\\_packet" lc rgb "#aaaaaa", \\
-     1 with lines lc rgb "red" dt 2 title "net\\_tap"
+     "" using 5:6:7 title "net_af_packet" lc rgb "#aaaaaa", \\
+     1 with lines lc rgb "red" dt 2 title "net_tap"
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
 

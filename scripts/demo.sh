@@ -64,8 +64,13 @@ rtap_tpmd_cmd stop >"$work/stop"
 rtap_log "results"
 printf '    ping   %s: rtt %s\n' "$loss" "$rtt"
 printf '    iperf3 TCP %s -> %s: %s, %s retransmits\n' "$ns1" "$ns2" "$gbps" "${retr:-?}"
-awk '/Forward statistics for port/ { port = $(NF - 1) }
-     /RX-packets:/ && port != "" { printf "    port %s (%s): RX %s packets, TX %s packets, dropped %s\n",
-	port, port == 0 ? "'"$if1"'" : "'"$if2"'", $2, $6, $4; port = "" }' "$work/stop"
+awk -v if0="$if1" -v if1="$if2" '
+	/Forward statistics for port/ { port = $(NF - 1) }
+	/RX-packets:/ && port != "" { rx = $2; drop = $4 }
+	/TX-packets:/ && port != "" {
+		printf "    port %s (%s): RX %s packets, TX %s packets, RX dropped %s\n",
+			port, port == 0 ? if0 : if1, rx, $2, drop
+		port = ""
+	}' "$work/stop"
 rtap_tpmd_quit
 rtap_log "done; cleaning up"
