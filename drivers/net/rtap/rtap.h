@@ -30,6 +30,12 @@ extern int rtap_logtype;
 #define RTAP_MAX_MTU		(65535 - RTAP_FRAME_OVERHEAD)
 /* Ethernet header plus a QinQ tag pair: a tagged full-MTU frame must fit. */
 #define RTAP_FRAME_OVERHEAD	(RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
+/*
+ * Bytes a posted read can take for frames of at most frame_size: one more.
+ * The kernel cuts a frame that does not fit and reports only what it copied,
+ * so a read that fills the buffer to the last byte is known to be too long.
+ */
+#define RTAP_RX_CAPACITY(frame_size)	((frame_size) + 1)
 /* The largest frame the kernel hands us with a GSO (LRO) header. */
 #define RTAP_GSO_MAX_FRAME	65535
 /* iovecs one burst stages before it must submit; also the kernel's UIO_MAXIOV. */
@@ -43,7 +49,7 @@ struct rtap_rx_stats {
 	uint64_t errors;	/* every frame dropped for a reason below */
 	uint64_t nombuf;	/* refill allocations that failed */
 	uint64_t runts;		/* shorter than an Ethernet header */
-	uint64_t truncated;	/* longer than the posted buffers */
+	uint64_t oversized;	/* longer than the MTU allows (the kernel cuts them) */
 	uint64_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
 	uint64_t io_errors;	/* read completed with an error */
 	uint64_t multiseg;	/* delivered as a chain of mbufs */

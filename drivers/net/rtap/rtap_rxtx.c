@@ -95,7 +95,8 @@ static void
 rtap_rx_refill(struct rtap_rx_queue *rxq)
 {
 	while (rxq->inflight < rxq->nb_desc && likely(!rxq->detached)) {
-		struct rte_mbuf *mb = rtap_rx_chain_alloc(rxq->mb_pool, rxq->frame_size);
+		struct rte_mbuf *mb = rtap_rx_chain_alloc(rxq->mb_pool,
+							  RTAP_RX_CAPACITY(rxq->frame_size));
 
 		if (unlikely(mb == NULL)) {
 			rxq->stats.nombuf++;
@@ -126,7 +127,7 @@ rtap_rx_recycle(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 		else if (res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN))
 			rxq->stats.runts++;
 		else
-			rxq->stats.truncated++;
+			rxq->stats.oversized++;
 		rxq->stats.errors++;
 	}
 
@@ -142,6 +143,7 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 		rte_pktmbuf_mtod_offset(mb, const void *, -RTAP_VNET_HDR_LEN);
 
 	if (unlikely(res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN)) ||
+	    unlikely((uint32_t)res - RTAP_VNET_HDR_LEN > rxq->frame_size) ||
 	    unlikely(rtap_rx_chain_trim(mb, res - RTAP_VNET_HDR_LEN) < 0)) {
 		rtap_rx_recycle(rxq, mb, res);
 		return false;
@@ -366,7 +368,7 @@ rtap_rx_buffer_check(const struct rte_eth_dev *dev, struct rte_mempool *mp,
 		return -EINVAL;
 	}
 	seg_room = room - RTE_PKTMBUF_HEADROOM;
-	nb_segs = (frame_size + seg_room - 1) / seg_room;
+	nb_segs = (RTAP_RX_CAPACITY(frame_size) + seg_room - 1) / seg_room;
 	if (nb_segs > 1 && !(dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER)) {
 		PMD_LOG(ERR, "%u-byte frames need %u-segment mbufs of pool %s: enable Rx scatter",
 			frame_size, nb_segs, mp->name);
