@@ -26,6 +26,8 @@ extern int rtap_logtype;
 #define RTAP_MAX_DESC		4096
 #define RTAP_DEFAULT_DESC	512
 #define RTAP_MAX_SEGS		64
+/* Chains kept across bursts for reads that found the queue empty. */
+#define RTAP_RX_SPARE		64
 #define RTAP_MIN_MTU		RTE_ETHER_MIN_MTU
 #define RTAP_MAX_MTU		(65535 - RTAP_FRAME_OVERHEAD)
 /* Ethernet header plus a QinQ tag pair: a tagged full-MTU frame must fit. */
@@ -70,11 +72,15 @@ struct rtap_rx_queue {
 	int fd;			/* TAP queue fd, set at start */
 	uint16_t port_id;
 	uint16_t queue_id;
-	uint16_t nb_desc;	/* reads kept posted while started */
+	uint16_t nb_desc;	/* most reads one burst posts */
 	uint16_t inflight;	/* reads posted and not yet reaped */
-	uint32_t frame_size;	/* bytes a chain holds after the vnet header */
+	uint32_t frame_size;	/* the longest frame accepted, vnet header excluded */
 	bool started;
+	bool draining;		/* frames are queued: read without waiting */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
+	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
+	uint16_t nb_spare;
+	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
 	uint64_t offloads;	/* RTE_ETH_RX_OFFLOAD_* enabled */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
