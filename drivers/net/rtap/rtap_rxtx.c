@@ -359,7 +359,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
 	struct rtap_tx_queue *txq = queue;
 	uint64_t nb_bytes = 0;
-	uint16_t i;
+	uint16_t i, nb_sent = 0;
 
 	if (unlikely(!txq->started))
 		return 0;
@@ -378,11 +378,12 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		}
 		if (unlikely(rtap_tx_post(txq, mb) < 0))
 			break;
+		nb_sent++;
 		nb_bytes += mb->pkt_len;
 	}
 	rtap_ring_submit(&txq->ring, &txq->nb_iov);
 
-	txq->stats.packets += i;
+	txq->stats.packets += nb_sent;
 	txq->stats.bytes += nb_bytes;
 	return i;
 }
