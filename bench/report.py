@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Summarise bench/run.sh results: runs.csv -> table.md and chart.png.
+"""Summarise bench/run.sh results: runs.csv -> table.md, table.rst and chart.png.
 
 Per driver and measurement: the median over the repetitions and the min-max
 range; ratios are of medians against net_tap from the same run.
@@ -81,9 +81,10 @@ def ratio(data, test, col):
     return statistics.median(a) / statistics.median(b)
 
 
-def table(data, reps):
+def table_rows(data):
+    """Header and rows: measurement, unit, one cell per driver, ratio, target."""
     head = ["Measurement", "unit"] + [name for _, name in DRIVERS] + ["rtap / net_tap", "target"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for test, col, label, unit, higher, target in ROWS:
         cells = [cell(data.get((d, test, col), [])) for d, _ in DRIVERS]
         if all(c == "–" for c in cells):
@@ -95,17 +96,38 @@ def table(data, reps):
             ts = f"{'≥' if higher else '≤'} {target}x"
             if r is not None:
                 ok = r >= target if higher else r <= target
-                ts += " ✅" if ok else " ❌"
-        lines.append("| " + " | ".join([label, unit] + cells + [rs, ts]) + " |")
+                ts += " met" if ok else " missed"
+        rows.append([label, unit] + cells + [rs, ts])
+    return head, rows
+
+
+def notes(data, reps):
+    out = []
     veth = data.get(("veth", "tcp", "value"))
     rt = data.get(("rtap", "tcp_offloads", "value"))
     if veth and rt:
         share = statistics.median(rt) / statistics.median(veth)
-        lines.append(f"\nrtap TCP with offloads reaches {share:.0%} of the kernel-only veth "
-                     f"(target ≥ 50% {'✅' if share >= 0.5 else '❌'}).")
-    lines.append(f"\nMedian over {reps} repetition(s), (min–max) in brackets; drivers "
-                 "interleaved per repetition; ratios are of medians.")
-    return "\n".join(lines) + "\n"
+        out.append(f"rtap TCP with offloads reaches {share:.0%} of the kernel-only veth "
+                   f"(target ≥ 50%: {'met' if share >= 0.5 else 'missed'}).")
+    out.append(f"Median over {reps} repetition(s), (min–max) in brackets; drivers "
+               "interleaved per repetition; ratios are of medians.")
+    return out
+
+
+def markdown(head, rows, note):
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines + [""] + note) + "\n"
+
+
+def rst(head, rows, note):
+    """A csv-table for the driver guide (doc/guides/nics/rtap.rst includes it)."""
+    def q(c):
+        return '"' + c.replace('"', '""') + '"'
+    lines = [".. csv-table:: rtap, net_tap and net_af_packet in one run",
+             "   :header: " + ", ".join(q(h) for h in head), ""]
+    lines += ["   " + ", ".join(q(c) for c in r) for r in rows]
+    return "\n".join(lines + [""] + note) + "\n"
 
 
 def chart(data, out):
@@ -151,8 +173,11 @@ def main():
     data = load(out / "runs.csv")
     with open(out / "runs.csv") as f:
         reps = len({r["rep"] for r in csv.DictReader(f)})
-    md = table(data, reps)
+    head, rows = table_rows(data)
+    note = notes(data, reps)
+    md = markdown(head, rows, note)
     (out / "table.md").write_text(md)
+    (out / "table.rst").write_text(rst(head, rows, note))
     print(md)
     chart(data, out)
 

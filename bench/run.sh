@@ -258,17 +258,19 @@ probe_offloads() { # driver
 	rx=$(rtap_tpmd_cmd "show port 0 rx_offload capabilities")
 	tx=$(rtap_tpmd_cmd "show port 0 tx_offload capabilities")
 	local want=() o
-	for o in TCP_LRO TCP_CKSUM IPV4_CKSUM SCATTER; do
+	for o in TCP_LRO TCP_CKSUM UDP_CKSUM IPV4_CKSUM SCATTER; do
 		grep -q "Per Port.* $o\|Per Queue.* $o" <<<"$rx" && want+=("rx_$o")
 	done
-	for o in TCP_TSO TCP_CKSUM IPV4_CKSUM; do
+	for o in TCP_TSO TCP_CKSUM UDP_CKSUM IPV4_CKSUM; do
 		grep -q "Per Port.* $o\|Per Queue.* $o" <<<"$tx" && want+=("tx_$o")
 	done
 	capa[$1]="${want[*]}"
 }
 
 # TCP with every offload the driver has: testpmd's csum engine sets the Tx
-# flags (checksums, TSO 1448) on what it forwards; LRO frames need scatter.
+# flags (checksums, TSO) on what it forwards. A 64 KB LRO frame fits two
+# 32 KB mbufs (doc/guides/nics/rtap.rst, "Mbuf sizing"); every driver gets the
+# same pool and rings here.
 bench_tcp_offloads() { # rep driver
 	local rep=$1 drv=$2 c=" ${capa[$2]} " args=() rxo=0 txo=$((0x8000)) names=()
 	case $c in *" tx_TCP_TSO "* | *" rx_TCP_LRO "* | *" tx_TCP_CKSUM "*) ;;
@@ -279,12 +281,16 @@ bench_tcp_offloads() { # rep driver
 	esac
 	case $c in *" rx_TCP_LRO "*) rxo=$((rxo | 0x10)); names+=(lro) ;; esac
 	case $c in *" rx_TCP_CKSUM "*) rxo=$((rxo | 0x8)); names+=(rxcsum) ;; esac
+	case $c in *" rx_UDP_CKSUM "*) rxo=$((rxo | 0x4)) ;; esac
+	case $c in *" rx_IPV4_CKSUM "*) rxo=$((rxo | 0x2)) ;; esac
 	case $c in *" rx_SCATTER "*) rxo=$((rxo | 0x2000)) ;; esac
 	case $c in *" tx_TCP_CKSUM "*) txo=$((txo | 0x8)); names+=(txcsum) ;; esac
 	case $c in *" tx_IPV4_CKSUM "*) txo=$((txo | 0x2)) ;; esac
+	case $c in *" tx_UDP_CKSUM "*) txo=$((txo | 0x4)) ;; esac
 	case $c in *" tx_TCP_TSO "*) txo=$((txo | 0x20)); names+=(tso) ;; esac
 	args=(--rx-offloads="$(printf '0x%x' $rxo)" --tx-offloads="$(printf '0x%x' $txo)"
-	      --eth-peer="0,$mac0" --eth-peer="1,$mac1" --mbuf-size=9216 --forward-mode=csum)
+	      --eth-peer="0,$mac0" --eth-peer="1,$mac1" --forward-mode=csum
+	      --mbuf-size=$((32768 + 128)) --total-num-mbufs=4096 --rxd=256 --txd=256)
 	[ $((rxo & 0x10)) = 0 ] || args+=(--enable-lro --max-lro-pkt-size=65535)
 	tpmd_launch "$drv" "r$rep-$drv-offl" "${args[@]}"
 	if [ $((txo & 0x20)) != 0 ]; then
