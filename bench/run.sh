@@ -291,7 +291,7 @@ bench_tcp_offloads() { # rep driver
 	args=(--rx-offloads="$(printf '0x%x' $rxo)" --tx-offloads="$(printf '0x%x' $txo)"
 	      --eth-peer="0,$mac0" --eth-peer="1,$mac1" --forward-mode=csum
 	      --mbuf-size=$((32768 + 128)) --total-num-mbufs=4096 --rxd=256 --txd=256)
-	[ $((rxo & 0x10)) = 0 ] || args+=(--enable-lro --max-lro-pkt-size=65535)
+	[ $((rxo & 0x10)) = 0 ] || args+=(--enable-lro)
 	tpmd_launch "$drv" "r$rep-$drv-offl" "${args[@]}"
 	if [ $((txo & 0x20)) != 0 ]; then
 		rtap_tpmd_cmd "port stop all" >/dev/null
