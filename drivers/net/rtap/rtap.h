@@ -36,6 +36,32 @@ extern int rtap_logtype;
 #define RTAP_IOV_BATCH		1024
 
 #define RTAP_VNET_HDR_LEN	sizeof(struct virtio_net_hdr)
+/* Exact addresses the kernel's TAP filter holds (FLT_EXACT_COUNT in tun.c). */
+#define RTAP_MAX_MAC_ADDRS	8
+#define RTAP_MAX_MC_ADDRS	64
+
+/* Frame size buckets of the extended stats, as other PMDs count them. */
+enum {
+	RTAP_SIZE_64,
+	RTAP_SIZE_65_127,
+	RTAP_SIZE_128_255,
+	RTAP_SIZE_256_511,
+	RTAP_SIZE_512_1023,
+	RTAP_SIZE_1024_1522,
+	RTAP_SIZE_1523_MAX,
+	RTAP_SIZE_BINS
+};
+
+/* Bucket of a frame: from 65 to 1522 bytes one per power of two. */
+static inline unsigned int
+rtap_size_bin(uint32_t len)
+{
+	if (len <= 64)
+		return RTAP_SIZE_64;
+	if (len > 1522)
+		return RTAP_SIZE_1523_MAX;
+	return rte_fls_u32(len) - 6;
+}
 
 struct rtap_rx_stats {
 	uint64_t packets;
@@ -47,6 +73,7 @@ struct rtap_rx_stats {
 	uint64_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
 	uint64_t io_errors;	/* read completed with an error */
 	uint64_t multiseg;	/* delivered as a chain of mbufs */
+	uint64_t size_bins[RTAP_SIZE_BINS];	/* delivered frames by length */
 };
 
 struct rtap_tx_stats {
@@ -56,6 +83,7 @@ struct rtap_tx_stats {
 	uint64_t nombuf;	/* header mbufs that could not be allocated */
 	uint64_t multiseg;	/* written with writev */
 	uint64_t hdr_mbuf;	/* needed a chained header mbuf */
+	uint64_t size_bins[RTAP_SIZE_BINS];	/* posted frames by length */
 };
 
 struct rtap_rx_queue {
@@ -97,12 +125,17 @@ struct rtap_pmd {
 	int ctl_sock;		/* AF_INET socket for interface ioctls */
 	bool persist;
 	uint16_t nb_queue_fds;	/* TAP queues attached (process_private) */
+	bool removed;		/* the kernel interface was deleted */
 	struct rte_ether_addr mac;
+	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
+	uint32_t nb_mc_addrs;
+	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];
 };
 
 /* process_private: this process's TAP queue fds, -1 when closed. */
 struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
+	struct rte_intr_handle *link_intr;	/* netlink link events, or NULL */
 };
 
 /* rtap_tap.c: the kernel side (TAP character device and interface ioctls) */
@@ -123,6 +156,47 @@ int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
 bool rtap_tx_hdr_in_headroom(const struct rte_mbuf *m);
 void rtap_fixed_mac(const char *ifname, struct rte_ether_addr *mac);
+
+/* rtap_ethdev.c */
+int rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info);
+
+/* rtap_link.c: link state, link events (netlink) and kernel counters */
+int rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete);
+int rtap_dev_set_link_up(struct rte_eth_dev *dev);
+int rtap_dev_set_link_down(struct rte_eth_dev *dev);
+int rtap_link_intr_configure(struct rte_eth_dev *dev);
+void rtap_link_intr_close(struct rte_eth_dev *dev);
+int rtap_link_kernel_drops(const struct rtap_pmd *pmd, uint64_t *drops);
+
+/* rtap_intr.c: Rx interrupts */
+int rtap_rx_intr_install(struct rte_eth_dev *dev);
+void rtap_rx_intr_uninstall(struct rte_eth_dev *dev);
+int rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id);
+int rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t queue_id);
+
+/* rtap_stats.c: basic and extended statistics */
+int rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int rtap_stats_reset(struct rte_eth_dev *dev);
+int rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
+int rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+			  unsigned int size);
+
+/* rtap_filter.c: destination filtering in the kernel (TUNSETTXFILTER) */
+int rtap_filter_sync(struct rte_eth_dev *dev);
+int rtap_promiscuous_enable(struct rte_eth_dev *dev);
+int rtap_promiscuous_disable(struct rte_eth_dev *dev);
+int rtap_allmulticast_enable(struct rte_eth_dev *dev);
+int rtap_allmulticast_disable(struct rte_eth_dev *dev);
+int rtap_mac_addr_add(struct rte_eth_dev *dev, struct rte_ether_addr *addr, uint32_t index,
+		      uint32_t vmdq);
+void rtap_mac_addr_remove(struct rte_eth_dev *dev, uint32_t index);
+int rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr);
+int rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
+			  uint32_t nb_mc_addrs);
+
+/* rtap_mp.c: secondary processes */
+struct rte_vdev_device;
+int rtap_secondary_probe(struct rte_vdev_device *vdev);
 
 /* rtap_rxtx.c */
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);

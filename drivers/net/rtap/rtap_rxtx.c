@@ -179,6 +179,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		if (rtap_rx_complete(rxq, mb, cqe->res)) {
 			nb_bytes += mb->pkt_len;
 			rxq->stats.multiseg += mb->nb_segs > 1;
+			rxq->stats.size_bins[rtap_size_bin(mb->pkt_len)]++;
 			bufs[nb_rx++] = mb;
 		}
 	}
@@ -289,6 +290,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		if (unlikely(rtap_tx_post(txq, mb) < 0))
 			break;
 		nb_bytes += mb->pkt_len;
+		txq->stats.size_bins[rtap_size_bin(mb->pkt_len)]++;
 	}
 	rtap_ring_submit(&txq->ring, &txq->nb_iov);
 
