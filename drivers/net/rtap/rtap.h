@@ -119,12 +119,10 @@ struct rtap_tx_queue {
 };
 
 struct rtap_pmd {
-	char ifname[IFNAMSIZ];
-	int if_index;
-	int keep_fd;		/* holds the interface; attached to no queue */
-	int ctl_sock;		/* AF_INET socket for interface ioctls */
+	char ifname[IFNAMSIZ];	/* as created; the operator may rename it */
+	int if_index;		/* in the namespace it was last seen in */
 	bool persist;
-	uint16_t nb_queue_fds;	/* TAP queues attached (process_private) */
+	uint16_t nb_queue_fds;	/* TAP queues attached, fds[0..n-1] */
 	bool removed;		/* the kernel interface was deleted */
 	struct rte_ether_addr mac;
 	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
@@ -132,22 +130,38 @@ struct rtap_pmd {
 	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];
 };
 
-/* process_private: this process's TAP queue fds, -1 when closed. */
+/*
+ * process_private: this process's TAP queue fds, all opened at probe; those
+ * beyond nb_queue_fds are detached from the kernel's queue set.
+ */
 struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
 	struct rte_intr_handle *link_intr;	/* netlink link events, or NULL */
 };
 
-/* rtap_tap.c: the kernel side (TAP character device and interface ioctls) */
-int rtap_tap_create(struct rtap_pmd *pmd, const char *name, bool persist);
-int rtap_tap_open_queue(const struct rtap_pmd *pmd);
-void rtap_tap_destroy(struct rtap_pmd *pmd);
-int rtap_tap_get_flags(const struct rtap_pmd *pmd, unsigned int *flags);
-int rtap_tap_set_flags(const struct rtap_pmd *pmd, unsigned int set, unsigned int clear);
-int rtap_tap_get_mtu(const struct rtap_pmd *pmd, int *mtu);
-int rtap_tap_set_mtu(const struct rtap_pmd *pmd, int mtu);
-int rtap_tap_set_mac(const struct rtap_pmd *pmd, const struct rte_ether_addr *mac);
-int rtap_tap_set_offload(int fd, unsigned int tun_offloads);
+/* Any of the port's TAP fds reaches the kernel interface. */
+static inline int
+rtap_ctl_fd(const struct rte_eth_dev *dev)
+{
+	const struct rtap_proc *proc = dev->process_private;
+
+	return proc->fds[0];
+}
+
+/* rtap_tap.c: the kernel side (TAP queue fds and interface ioctls) */
+int rtap_tap_create(const char *name, bool persist, char ifname[IFNAMSIZ],
+		    int fds[RTAP_MAX_QUEUES]);
+void rtap_tap_close(int fds[RTAP_MAX_QUEUES]);
+int rtap_tap_queue_attach(int fd, bool attach);
+int rtap_tap_socket(int tap_fd, int domain, int type, int protocol);
+int rtap_tap_name(int tap_fd, char name[IFNAMSIZ]);
+int rtap_tap_ifindex(int tap_fd);
+int rtap_tap_get_flags(int tap_fd, unsigned int *flags);
+int rtap_tap_set_flags(int tap_fd, unsigned int set, unsigned int clear);
+int rtap_tap_get_mtu(int tap_fd, int *mtu);
+int rtap_tap_set_mtu(int tap_fd, int mtu);
+int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
+int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
 
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
@@ -166,7 +180,7 @@ int rtap_dev_set_link_up(struct rte_eth_dev *dev);
 int rtap_dev_set_link_down(struct rte_eth_dev *dev);
 int rtap_link_intr_configure(struct rte_eth_dev *dev);
 void rtap_link_intr_close(struct rte_eth_dev *dev);
-int rtap_link_kernel_drops(const struct rtap_pmd *pmd, uint64_t *drops);
+int rtap_link_kernel_drops(const struct rte_eth_dev *dev, uint64_t *drops);
 
 /* rtap_intr.c: Rx interrupts */
 int rtap_rx_intr_install(struct rte_eth_dev *dev);
@@ -196,7 +210,9 @@ int rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_add
 
 /* rtap_mp.c: secondary processes */
 struct rte_vdev_device;
+int rtap_mp_init(void);
 int rtap_secondary_probe(struct rte_vdev_device *vdev);
+int rtap_secondary_remove(struct rte_eth_dev *dev);
 
 /* rtap_rxtx.c */
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);

@@ -45,25 +45,26 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 	struct rtap_pmd *pmd = dev->data->dev_private;
 	struct rtap_proc *proc = dev->process_private;
 	uint16_t nb_fds = RTE_MAX(dev->data->nb_rx_queues, (uint16_t)1);
-	uint16_t i;
-	int fd, ret;
+	int ret;
 
 	/* One kernel queue per Rx queue: frames steered elsewhere would be lost. */
-	for (i = nb_fds; i < pmd->nb_queue_fds; i++) {
-		close(proc->fds[i]);
-		proc->fds[i] = -1;
+	while (pmd->nb_queue_fds > nb_fds) {
+		ret = rtap_tap_queue_attach(proc->fds[pmd->nb_queue_fds - 1], false);
+		if (ret < 0)
+			return ret;
+		pmd->nb_queue_fds--;
 	}
-	for (i = pmd->nb_queue_fds; i < nb_fds; i++) {
-		fd = rtap_tap_open_queue(pmd);
-		if (fd < 0) {
-			pmd->nb_queue_fds = i;
-			return fd;
-		}
-		proc->fds[i] = fd;
+	while (pmd->nb_queue_fds < nb_fds) {
+		ret = rtap_tap_queue_attach(proc->fds[pmd->nb_queue_fds], true);
+		if (ret < 0)
+			return ret;
+		pmd->nb_queue_fds++;
 	}
-	pmd->nb_queue_fds = nb_fds;
 
-	ret = rtap_tap_set_mtu(pmd, dev->data->mtu);
+	ret = rtap_tap_ifindex(rtap_ctl_fd(dev));
+	if (ret > 0)
+		pmd->if_index = ret;
+	ret = rtap_tap_set_mtu(rtap_ctl_fd(dev), dev->data->mtu);
 	if (ret == 0)
 		ret = rtap_filter_sync(dev);
 	if (ret == 0)
@@ -74,16 +75,15 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 static int
 rtap_dev_start(struct rte_eth_dev *dev)
 {
-	struct rtap_pmd *pmd = dev->data->dev_private;
 	uint16_t i;
 	int ret;
 
-	ret = rtap_tap_set_flags(pmd, IFF_UP, 0);
+	ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
 	if (ret < 0)
 		return ret;
 	ret = rtap_rx_intr_install(dev);
 	if (ret < 0) {
-		rtap_tap_set_flags(pmd, 0, IFF_UP);
+		rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
 		return ret;
 	}
 
@@ -109,14 +109,13 @@ error:
 	while (i-- > 0)
 		rtap_rx_queue_stop(dev, i);
 	rtap_rx_intr_uninstall(dev);
-	rtap_tap_set_flags(pmd, 0, IFF_UP);
+	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
 	return ret;
 }
 
 static int
 rtap_dev_stop(struct rte_eth_dev *dev)
 {
-	struct rtap_pmd *pmd = dev->data->dev_private;
 	uint16_t i;
 
 	rtap_rx_intr_uninstall(dev);
@@ -126,7 +125,7 @@ rtap_dev_stop(struct rte_eth_dev *dev)
 		rtap_tx_queue_stop(dev, i);
 
 	/* An interface deleted from outside cannot be set down: not an error. */
-	rtap_tap_set_flags(pmd, 0, IFF_UP);
+	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
 	rtap_link_update(dev, 0);
 	return 0;
 }
@@ -144,13 +143,12 @@ rtap_dev_close(struct rte_eth_dev *dev)
 			rtap_rx_queue_release(dev, i);
 		for (i = 0; i < dev->data->nb_tx_queues; i++)
 			rtap_tx_queue_release(dev, i);
-		for (i = 0; i < pmd->nb_queue_fds; i++)
-			close(proc->fds[i]);
 		pmd->nb_queue_fds = 0;
-		rtap_tap_destroy(pmd);
 		rte_intr_instance_free(dev->intr_handle);
 		dev->intr_handle = NULL;
 	}
+	if (proc != NULL)
+		rtap_tap_close(proc->fds);
 	rte_free(proc);
 	dev->process_private = NULL;
 	return 0;
@@ -204,7 +202,7 @@ rtap_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 			dev->data->port_id);
 		return -EBUSY;
 	}
-	return rtap_tap_set_mtu(dev->data->dev_private, mtu);
+	return rtap_tap_set_mtu(rtap_ctl_fd(dev), mtu);
 }
 
 static const struct eth_dev_ops rtap_ops = {
@@ -363,9 +361,11 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		goto error;
 	}
 
-	ret = rtap_tap_create(pmd, args->ifname, args->persist);
+	ret = rtap_tap_create(args->ifname, args->persist, pmd->ifname, proc->fds);
 	if (ret < 0)
 		goto error;
+	pmd->if_index = if_nametoindex(pmd->ifname);
+	pmd->persist = args->persist;
 
 	if (args->mac_fixed)
 		rtap_fixed_mac(pmd->ifname, &pmd->mac);
@@ -373,14 +373,13 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		pmd->mac = args->mac;
 	else
 		rte_eth_random_addr(pmd->mac.addr_bytes);
-	ret = rtap_tap_set_mac(pmd, &pmd->mac);
+	ret = rtap_tap_set_mac(proc->fds[0], &pmd->mac);
 	if (ret < 0) {
-		rtap_tap_destroy(pmd);
+		rtap_tap_close(proc->fds);
 		goto error;
 	}
 	rte_ether_addr_copy(&pmd->mac, dev->data->mac_addrs);
 
-	memset(proc->fds, -1, sizeof(proc->fds));
 	dev->process_private = proc;
 	dev->dev_ops = &rtap_ops;
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV |
@@ -416,6 +415,8 @@ rtap_probe(struct rte_vdev_device *vdev)
 		return rtap_secondary_probe(vdev);
 
 	ret = rtap_parse_args(name, rte_vdev_device_args(vdev), &args);
+	if (ret == 0)
+		ret = rtap_mp_init();
 	if (ret < 0)
 		return ret;
 	return rtap_create(vdev, &args);
@@ -429,7 +430,7 @@ rtap_remove(struct rte_vdev_device *vdev)
 	if (dev == NULL)
 		return 0;
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return rte_eth_dev_release_port(dev);
+		return rtap_secondary_remove(dev);
 	rte_eth_dev_stop(dev->data->port_id);
 	return rte_eth_dev_close(dev->data->port_id);
 }

@@ -75,7 +75,6 @@ static int
 rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 {
 	const struct rtap_pmd *pmd = dev->data->dev_private;
-	const struct rtap_proc *proc = dev->process_private;
 	const struct rte_ether_addr bcast = {
 		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
 	};
@@ -96,7 +95,7 @@ rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 		if (st->allmulti)
 			req.hdr.flags = TUN_FLT_ALLMULTI;
 	}
-	if (ioctl(proc->fds[0], TUNSETTXFILTER, &req) < 0) {
+	if (ioctl(rtap_ctl_fd(dev), TUNSETTXFILTER, &req) < 0) {
 		PMD_LOG(ERR, "port %u: TUNSETTXFILTER: %s", dev->data->port_id,
 			strerror(errno));
 		return -errno;
@@ -136,7 +135,7 @@ rtap_filter_mode(struct rte_eth_dev *dev, unsigned int flag, bool on)
 		st.allmulti = on;
 	ret = rtap_filter_push(dev, &st);
 	if (ret == 0)
-		ret = rtap_tap_set_flags(dev->data->dev_private, on ? flag : 0, on ? 0 : flag);
+		ret = rtap_tap_set_flags(rtap_ctl_fd(dev), on ? flag : 0, on ? 0 : flag);
 	return ret;
 }
 
@@ -193,7 +192,7 @@ int
 rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 {
 	struct rtap_pmd *pmd = dev->data->dev_private;
-	int ret = rtap_tap_set_mac(pmd, addr);
+	int ret = rtap_tap_set_mac(rtap_ctl_fd(dev), addr);
 
 	if (ret < 0)
 		return ret;

@@ -4,14 +4,17 @@
  * Link state and link events, from rtnetlink.
  *
  * The link is up when the kernel interface is administratively up and running
- * (it has carrier: a TAP has it while a queue is attached). Queries go through
- * a netlink socket opened per call, so that any process, a secondary included,
- * reads the same state without sharing a file descriptor.
+ * (it has carrier: a TAP has it while a queue is attached).
  *
- * Events: a NETLINK_ROUTE socket joined to RTMGRP_LINK is watched by the EAL
- * interrupt thread. A change of our interface's flags raises
- * RTE_ETH_EVENT_INTR_LSC, its deletion RTE_ETH_EVENT_INTR_RMV. The socket is
- * private to the primary, which owns the interface.
+ * Events: a NETLINK_ROUTE socket joined to RTMGRP_LINK, opened in the
+ * interface's namespace, is watched by the EAL interrupt thread. A change of
+ * our interface's flags raises RTE_ETH_EVENT_INTR_LSC, its deletion
+ * RTE_ETH_EVENT_INTR_RMV. An interface moved to another namespace also
+ * vanishes from the socket's (RTM_DELLINK) but its TAP fds still reach it:
+ * then the socket is opened again in the new namespace and no RMV is raised.
+ *
+ * The kernel's counters (IFLA_STATS64) are read with RTM_GETLINK on a socket
+ * opened per call, in whatever namespace the interface is in now.
  */
 
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include <rte_alarm.h>
 #include <rte_interrupts.h>
 
 #include "rtap.h"
@@ -30,14 +34,15 @@
 /* Large enough for one RTM_NEWLINK message with all its attributes. */
 #define RTAP_NL_BUFSZ	32768
 
+/* A NETLINK_ROUTE socket in the interface's current namespace. */
 static int
-rtap_nl_open(uint32_t groups)
+rtap_nl_open(int tap_fd, uint32_t groups)
 {
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = groups };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int fd = rtap_tap_socket(tap_fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int err = -errno;
 
@@ -72,8 +77,9 @@ rtap_nl_parse_link(const struct nlmsghdr *nh, struct rtap_link_info *info)
 }
 
 static int
-rtap_nl_get_link(int if_index, struct rtap_link_info *info)
+rtap_nl_get_link(int tap_fd, struct rtap_link_info *info)
 {
+	int if_index = rtap_tap_ifindex(tap_fd);
 	struct {
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
@@ -84,14 +90,17 @@ rtap_nl_get_link(int if_index, struct rtap_link_info *info)
 			.nlmsg_flags = NLM_F_REQUEST,
 			.nlmsg_seq = 1,
 		},
-		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = if_index },
+		.ifi = { .ifi_family = AF_UNSPEC },
 	};
 	char *buf;
 	struct nlmsghdr *nh;
 	ssize_t len;
 	int fd, ret = -EIO;
 
-	fd = rtap_nl_open(0);
+	if (if_index < 0)
+		return if_index;
+	req.ifi.ifi_index = if_index;
+	fd = rtap_nl_open(tap_fd, 0);
 	if (fd < 0)
 		return fd;
 	buf = malloc(RTAP_NL_BUFSZ);
@@ -129,10 +138,10 @@ out:
 }
 
 int
-rtap_link_kernel_drops(const struct rtap_pmd *pmd, uint64_t *drops)
+rtap_link_kernel_drops(const struct rte_eth_dev *dev, uint64_t *drops)
 {
 	struct rtap_link_info info;
-	int ret = rtap_nl_get_link(pmd->if_index, &info);
+	int ret = rtap_nl_get_link(rtap_ctl_fd(dev), &info);
 
 	if (ret == 0 && !info.has_stats)
 		ret = -ENOTSUP;
@@ -165,11 +174,11 @@ int
 rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
 {
 	const struct rtap_pmd *pmd = dev->data->dev_private;
-	struct rtap_link_info info;
+	unsigned int flags;
 	bool up = false;
 
-	if (!pmd->removed && rtap_nl_get_link(pmd->if_index, &info) == 0)
-		up = rtap_link_is_up(info.flags);
+	if (!pmd->removed && rtap_tap_get_flags(rtap_ctl_fd(dev), &flags) == 0)
+		up = rtap_link_is_up(flags);
 	/* ethdev's convention: 0 when the status changed, -1 when it did not. */
 	return rtap_link_set(dev, up) ? 0 : -1;
 }
@@ -182,7 +191,7 @@ rtap_link_set_admin(struct rte_eth_dev *dev, bool up)
 
 	if (pmd->removed)
 		return -ENODEV;
-	ret = rtap_tap_set_flags(pmd, up ? IFF_UP : 0, up ? 0 : IFF_UP);
+	ret = rtap_tap_set_flags(rtap_ctl_fd(dev), up ? IFF_UP : 0, up ? 0 : IFF_UP);
 	if (ret == 0)
 		rtap_link_update(dev, 0);
 	return ret;
@@ -200,6 +209,8 @@ rtap_dev_set_link_down(struct rte_eth_dev *dev)
 	return rtap_link_set_admin(dev, false);
 }
 
+static void rtap_link_resubscribe(void *arg);
+
 static void
 rtap_link_event(struct rte_eth_dev *dev, const struct nlmsghdr *nh)
 {
@@ -212,6 +223,13 @@ rtap_link_event(struct rte_eth_dev *dev, const struct nlmsghdr *nh)
 		return;
 
 	if (nh->nlmsg_type == RTM_DELLINK) {
+		char name[IFNAMSIZ];
+
+		if (rtap_tap_name(rtap_ctl_fd(dev), name) == 0) {
+			/* Moved to another namespace: follow it, outside this handler. */
+			rte_eal_alarm_set(1, rtap_link_resubscribe, dev);
+			return;
+		}
 		pmd->removed = true;
 		PMD_LOG(NOTICE, "port %u: interface %s was deleted", dev->data->port_id,
 			pmd->ifname);
@@ -272,6 +290,7 @@ rtap_link_intr_close(struct rte_eth_dev *dev)
 	if (intr == NULL)
 		return;
 	proc->link_intr = NULL;
+	rte_eal_alarm_cancel(rtap_link_resubscribe, dev);
 	ret = rte_intr_callback_unregister(intr, rtap_link_intr_handler, dev);
 	if (ret == -EAGAIN) {
 		/* Closed from an event callback, which runs in that very handler. */
@@ -280,6 +299,24 @@ rtap_link_intr_close(struct rte_eth_dev *dev)
 		return;
 	}
 	rtap_link_intr_free(intr, NULL);
+}
+
+static void
+rtap_link_resubscribe(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	int if_index;
+
+	if (dev->process_private == NULL)
+		return;		/* closed meanwhile */
+	rtap_link_intr_close(dev);
+	if_index = rtap_tap_ifindex(rtap_ctl_fd(dev));
+	if (if_index > 0)
+		pmd->if_index = if_index;
+	rtap_link_intr_configure(dev);
+	if (rtap_link_update(dev, 0) == 0 && dev->data->dev_conf.intr_conf.lsc)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 int
@@ -297,7 +334,7 @@ rtap_link_intr_configure(struct rte_eth_dev *dev)
 	if (proc->link_intr != NULL)
 		return 0;
 
-	fd = rtap_nl_open(RTMGRP_LINK);
+	fd = rtap_nl_open(rtap_ctl_fd(dev), RTMGRP_LINK);
 	if (fd < 0) {
 		PMD_LOG(ERR, "port %u: netlink socket for link events: %s",
 			dev->data->port_id, strerror(-fd));

@@ -64,11 +64,12 @@ rtap_xstats_count(const struct rte_eth_dev *dev)
 
 /* Kernel drops since the last reset; 0 when the interface is gone. */
 static uint64_t
-rtap_kernel_drops(const struct rtap_pmd *pmd)
+rtap_kernel_drops(const struct rte_eth_dev *dev)
 {
+	const struct rtap_pmd *pmd = dev->data->dev_private;
 	uint64_t drops;
 
-	if (rtap_link_kernel_drops(pmd, &drops) < 0 || drops < pmd->kernel_drops_base)
+	if (rtap_link_kernel_drops(dev, &drops) < 0 || drops < pmd->kernel_drops_base)
 		return 0;
 	return drops - pmd->kernel_drops_base;
 }
@@ -107,7 +108,7 @@ rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 			stats->q_obytes[i] = txq->stats.bytes;
 		}
 	}
-	stats->imissed = rtap_kernel_drops(dev->data->dev_private);
+	stats->imissed = rtap_kernel_drops(dev);
 	return 0;
 }
 
@@ -130,7 +131,7 @@ rtap_stats_reset(struct rte_eth_dev *dev)
 		if (txq != NULL)
 			memset(&txq->stats, 0, sizeof(txq->stats));
 	}
-	if (rtap_link_kernel_drops(pmd, &drops) == 0)
+	if (rtap_link_kernel_drops(dev, &drops) == 0)
 		pmd->kernel_drops_base = drops;
 	return 0;
 }
@@ -176,7 +177,7 @@ rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned 
 		return count;
 
 	xstats[i].id = i;
-	xstats[i++].value = rtap_kernel_drops(dev->data->dev_private);
+	xstats[i++].value = rtap_kernel_drops(dev);
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
 		const struct rtap_rx_queue *rxq = dev->data->rx_queues[q];
 
