@@ -50,7 +50,6 @@ def test_rx_interrupt_wakes_blocked_worker(app, names, raw_socket):
         assert st["frames"] == 2 + i
         latencies.append(st["wake_ns"] - sent_at)
         time.sleep(0.05)
-    print(f"idle_cpu_ns={idle_cpu} wake_latency_ns={latencies}")
     assert min(latencies) > 0
     # The median: one unlucky scheduling slot on a shared machine is no defect.
     assert statistics.median(latencies) < 10e6, latencies
