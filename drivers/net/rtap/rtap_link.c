@@ -269,6 +269,9 @@ rtap_link_intr_handler(void *arg)
 		     nh = NLMSG_NEXT(nh, len)) {
 			if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK)
 				rtap_link_event(dev, nh);
+			/* An event callback may have closed the port. */
+			if (dev->process_private == NULL)
+				return;
 		}
 	}
 }
@@ -289,16 +292,17 @@ rtap_link_intr_close(struct rte_eth_dev *dev)
 
 	if (intr == NULL)
 		return;
-	proc->link_intr = NULL;
 	rte_eal_alarm_cancel(rtap_link_resubscribe, dev);
+	/* Once unregistered, the handler (which reads link_intr) never runs again. */
 	ret = rte_intr_callback_unregister(intr, rtap_link_intr_handler, dev);
 	if (ret == -EAGAIN) {
 		/* Closed from an event callback, which runs in that very handler. */
 		rte_intr_callback_unregister_pending(intr, rtap_link_intr_handler, dev,
 						     rtap_link_intr_free);
-		return;
+	} else {
+		rtap_link_intr_free(intr, NULL);
 	}
-	rtap_link_intr_free(intr, NULL);
+	proc->link_intr = NULL;
 }
 
 static void
