@@ -45,8 +45,11 @@
  *   mac <port> <xx:xx:xx:xx:xx:xx>
  *   mac_add|mac_del <port> <mac>     secondary unicast address filter
  *   mc <port> [<mac> ...]            set the multicast address list (empty: clear)
- *   intr_start <port> <queue>        a thread that sleeps in rte_epoll_wait on the queue's
- *                                    Rx interrupt, drains the queue on each wake-up, re-arms
+ *   intr_start <port> <queue> [arm_first=1]
+ *                                    a thread that sleeps in rte_epoll_wait on the queue's
+ *                                    Rx interrupt, drains the queue on each wake-up, re-arms;
+ *                                    arm_first: arm before the first drain, so frames that
+ *                                    completed earlier must wake it
  *   intr_status                      "ok wakeups=N frames=N cpu_ns=<thread CPU time>
  *                                        wake_ns=<CLOCK_MONOTONIC of the last wake-up>"
  *   intr_stop                        end that thread
@@ -500,6 +503,7 @@ on_event(uint16_t port, enum rte_eth_event_type type, void *arg __rte_unused,
 static struct {
 	pthread_t thread;
 	bool running;
+	bool arm_first;
 	uint16_t port, queue;
 	int stop_fd;
 	uint64_t wakeups, frames, wake_ns;
@@ -529,7 +533,8 @@ intr_worker(void *arg __rte_unused)
 		return NULL;
 	}
 	for (;;) {
-		while ((n = rte_eth_rx_burst(intr.port, intr.queue, pkts, BURST)) > 0) {
+		while (!intr.arm_first &&
+		       (n = rte_eth_rx_burst(intr.port, intr.queue, pkts, BURST)) > 0) {
 			__atomic_fetch_add(&intr.frames, n, __ATOMIC_RELEASE);
 			rte_pktmbuf_free_bulk(pkts, n);
 		}
@@ -538,6 +543,7 @@ intr_worker(void *arg __rte_unused)
 			break;
 		__atomic_store_n(&intr.wake_ns, now_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
 		rte_eth_dev_rx_intr_disable(intr.port, intr.queue);
+		intr.arm_first = false;
 		if (__atomic_load_n(&intr.running, __ATOMIC_ACQUIRE) == false)
 			break;
 		__atomic_fetch_add(&intr.wakeups, 1, __ATOMIC_RELEASE);
@@ -549,13 +555,14 @@ intr_worker(void *arg __rte_unused)
 }
 
 static int
-cmd_intr_start(uint16_t port, uint16_t queue)
+cmd_intr_start(uint16_t port, uint16_t queue, bool arm_first)
 {
 	if (intr.running)
 		return reply_err(-EBUSY, "intr_start");
 	memset(&intr, 0, sizeof(intr));
 	intr.port = port;
 	intr.queue = queue;
+	intr.arm_first = arm_first;
 	intr.stop_fd = eventfd(0, EFD_CLOEXEC);
 	intr.running = true;
 	if (intr.stop_fd < 0 || pthread_create(&intr.thread, NULL, intr_worker, NULL) != 0) {
@@ -682,7 +689,7 @@ dispatch(char **argv, int argc)
 	else if (strcmp(c, "rxall") == 0 && argc >= 5)
 		cmd_rxall(argv);
 	else if (strcmp(c, "intr_start") == 0 && argc >= 3)
-		cmd_intr_start(port, queue);
+		cmd_intr_start(port, queue, opt_num(argv, argc, 3, "arm_first", 0));
 	else if (strcmp(c, "events") == 0)
 		printf("ok lsc=%u rmv=%u status=%u\n", __atomic_load_n(&nb_lsc, __ATOMIC_ACQUIRE),
 		       __atomic_load_n(&nb_rmv, __ATOMIC_ACQUIRE),

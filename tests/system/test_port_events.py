@@ -27,10 +27,12 @@ def test_rx_interrupt_wakes_blocked_worker(app, names, raw_socket):
     # Rx interrupts together with link events, as l3fwd-power configures them.
     port, ifname = tap_port(app, names, rxq_intr=1, lsc=1, rmv=1)
     sock = raw_socket(ifname)
-    # A frame waiting before the worker first arms: the arming must not miss it.
+    # A frame completed while the interrupt was muted: arming must not miss it.
     sock.send(frame(60, seq=99))
-    app.cmd(f"intr_start {port} 0")
-    assert wait_for(lambda: intr_status(app)["frames"] == 1)
+    time.sleep(0.1)
+    app.cmd(f"intr_start {port} 0 arm_first=1")
+    st = wait_for(lambda: (s := intr_status(app))["wakeups"] == 1 and s)
+    assert st and st["frames"] == 1
 
     # Idle: the worker sleeps, no wake-up and (almost) no CPU time.
     before = intr_status(app)
