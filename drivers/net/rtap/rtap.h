@@ -208,6 +208,16 @@ int rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr);
 int rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
 			  uint32_t nb_mc_addrs);
 
+/* The operations a secondary may use too: they read the port or reset its counters. */
+#define RTAP_READ_OPS \
+	.dev_infos_get		= rtap_dev_info, \
+	.link_update		= rtap_link_update, \
+	.stats_get		= rtap_stats_get, \
+	.stats_reset		= rtap_stats_reset, \
+	.xstats_get		= rtap_xstats_get, \
+	.xstats_get_names	= rtap_xstats_get_names, \
+	.xstats_reset		= rtap_stats_reset
+
 /* rtap_mp.c: secondary processes */
 struct rte_vdev_device;
 int rtap_mp_init(void);

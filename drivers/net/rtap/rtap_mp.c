@@ -27,7 +27,7 @@
 
 #include "rtap.h"
 
-static void
+static inline void
 rtap_secondary_refuse(void)
 {
 	static bool logged;
@@ -39,30 +39,17 @@ rtap_secondary_refuse(void)
 	}
 }
 
+/* Both directions: the same signature and the same refusal. */
 static uint16_t
-rtap_secondary_rx_burst(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unused,
-			uint16_t nb_pkts __rte_unused)
-{
-	rtap_secondary_refuse();
-	return 0;
-}
-
-static uint16_t
-rtap_secondary_tx_burst(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unused,
-			uint16_t nb_pkts __rte_unused)
+rtap_secondary_burst(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unused,
+		     uint16_t nb_pkts __rte_unused)
 {
 	rtap_secondary_refuse();
 	return 0;
 }
 
 static const struct eth_dev_ops rtap_secondary_ops = {
-	.dev_infos_get		= rtap_dev_info,
-	.link_update		= rtap_link_update,
-	.stats_get		= rtap_stats_get,
-	.stats_reset		= rtap_stats_reset,
-	.xstats_get		= rtap_xstats_get,
-	.xstats_get_names	= rtap_xstats_get_names,
-	.xstats_reset		= rtap_stats_reset,
+	RTAP_READ_OPS,
 };
 
 #define RTAP_MP_CTL_FD	"rtap_ctl_fd"
@@ -154,8 +141,8 @@ rtap_secondary_probe(struct rte_vdev_device *vdev)
 	proc->fds[0] = fd;
 	dev->process_private = proc;
 	dev->dev_ops = &rtap_secondary_ops;
-	dev->rx_pkt_burst = rtap_secondary_rx_burst;
-	dev->tx_pkt_burst = rtap_secondary_tx_burst;
+	dev->rx_pkt_burst = rtap_secondary_burst;
+	dev->tx_pkt_burst = rtap_secondary_burst;
 	dev->device = &vdev->device;
 	rte_eth_dev_probing_finish(dev);
 	return 0;
