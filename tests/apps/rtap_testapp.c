@@ -6,6 +6,8 @@
  *
  *   rtap_testapp <EAL args> -- [--pool-size N] [--mbuf-size N]
  *
+ * With --proc-type=secondary it attaches to a running test app's ports and pool.
+ *
  * Every command answers zero or more data lines, then "ok [values]" or
  * "err <errno> <text>". Ports are referred to by port id. Values are decimal
  * unless written 0x...
@@ -779,8 +781,11 @@ main(int argc, char **argv)
 	parse_app_args(argc - ret, argv + ret);
 
 	/* No per-lcore cache: the available count must be exact at any time. */
-	pool = rte_pktmbuf_pool_create("testapp_pool", pool_size, 0, 0, mbuf_size,
-				       rte_socket_id());
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		pool = rte_pktmbuf_pool_create("testapp_pool", pool_size, 0, 0, mbuf_size,
+					       rte_socket_id());
+	else
+		pool = rte_mempool_lookup("testapp_pool");
 	if (pool == NULL)
 		rte_exit(EXIT_FAILURE, "cannot create the mbuf pool\n");
 
@@ -804,7 +809,8 @@ main(int argc, char **argv)
 	if (nb_held > 0)
 		rte_pktmbuf_free_bulk(held, nb_held);
 	free(held);
-	rte_mempool_free(pool);
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		rte_mempool_free(pool);
 	rte_eal_cleanup();
 	printf("bye\n");
 	return 0;

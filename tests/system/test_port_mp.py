@@ -83,3 +83,25 @@ def test_proc_info_reads_primary(huge_dir, app_factory, plugin, names, raw_socke
     # The primary is unaffected by the secondary coming and going.
     app.cmd(f"rxq_start {port} 0")
     assert app.stats(port)["ipackets"] == 7
+
+
+def test_secondary_refuses_rx_tx(huge_dir, app_factory, names, raw_socket):
+    app = app_factory(huge_dir=huge_dir, pool_size=2048)
+    port, ifname = tap_port(app, names, desc=64)
+    second = app_factory(huge_dir=huge_dir, prefix=app.prefix,
+                         eal=["--proc-type=secondary"])
+    sock = raw_socket(ifname)
+    sock.send(frame(60))
+
+    assert int(second.kv(f"link {port}")["status"]) == 1
+    assert second.rx(port, 1, timeout_ms=200) == []
+    assert second.tx(port, frame(60)) == 0
+    ok, _, err = second.call(f"stop {port}")
+    assert not ok and err.startswith("-95")        # ENOTSUP
+    second.cmd(f"stats_reset {port}")
+    assert second.quit() == 0
+    assert "Rx/Tx from a secondary process is not supported" in second.log_path.read_text()
+
+    # The frame is still the primary's to receive; its port still runs.
+    assert [p.data for p in app.rx(port, 1)] == [frame(60)]
+    assert app.stats(port)["ipackets"] == 1
