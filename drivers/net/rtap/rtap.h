@@ -26,10 +26,18 @@ extern int rtap_logtype;
 #define RTAP_MAX_DESC		4096
 #define RTAP_DEFAULT_DESC	512
 #define RTAP_MAX_SEGS		64
+/* Chains kept across bursts for reads that found the queue empty. */
+#define RTAP_RX_SPARE		64
 #define RTAP_MIN_MTU		RTE_ETHER_MIN_MTU
 #define RTAP_MAX_MTU		(65535 - RTAP_FRAME_OVERHEAD)
 /* Ethernet header plus a QinQ tag pair: a tagged full-MTU frame must fit. */
 #define RTAP_FRAME_OVERHEAD	(RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
+/*
+ * Bytes a posted read can take for frames of at most frame_size: one more.
+ * The kernel cuts a frame that does not fit and reports only what it copied,
+ * so a read that fills the buffer to the last byte is known to be too long.
+ */
+#define RTAP_RX_CAPACITY(frame_size)	((frame_size) + 1)
 /* The largest frame the kernel hands us with a GSO (LRO) header. */
 #define RTAP_GSO_MAX_FRAME	65535
 /* iovecs one burst stages before it must submit; also the kernel's UIO_MAXIOV. */
@@ -69,7 +77,7 @@ struct rtap_rx_stats {
 	uint64_t errors;	/* every frame dropped for a reason below */
 	uint64_t nombuf;	/* refill allocations that failed */
 	uint64_t runts;		/* shorter than an Ethernet header */
-	uint64_t truncated;	/* longer than the posted buffers */
+	uint64_t oversized;	/* longer than the MTU allows (the kernel cuts them) */
 	uint64_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
 	uint64_t io_errors;	/* read completed with an error */
 	uint64_t multiseg;	/* delivered as a chain of mbufs */
@@ -92,11 +100,15 @@ struct rtap_rx_queue {
 	int fd;			/* TAP queue fd, set at start */
 	uint16_t port_id;
 	uint16_t queue_id;
-	uint16_t nb_desc;	/* reads kept posted while started */
+	uint16_t nb_desc;	/* most reads one burst posts */
 	uint16_t inflight;	/* reads posted and not yet reaped */
-	uint32_t frame_size;	/* bytes a chain holds after the vnet header */
+	uint32_t frame_size;	/* the longest frame accepted, vnet header excluded */
 	bool started;
+	bool draining;		/* frames are queued: read without waiting */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
+	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
+	uint16_t nb_spare;
+	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
 	uint64_t offloads;	/* RTE_ETH_RX_OFFLOAD_* enabled */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;

@@ -37,7 +37,7 @@ struct rtap_xstat {
 static const struct rtap_xstat rtap_rxq_xstats[] = {
 	{ "mbuf_allocation_errors", offsetof(struct rtap_rx_stats, nombuf) },
 	{ "runt_errors", offsetof(struct rtap_rx_stats, runts) },
-	{ "truncated_errors", offsetof(struct rtap_rx_stats, truncated) },
+	{ "oversize_errors", offsetof(struct rtap_rx_stats, oversized) },
 	{ "vnet_hdr_errors", offsetof(struct rtap_rx_stats, bad_vnet_hdr) },
 	{ "io_errors", offsetof(struct rtap_rx_stats, io_errors) },
 	{ "multiseg_packets", offsetof(struct rtap_rx_stats, multiseg) },
