@@ -25,7 +25,9 @@ def intr_status(app):
 
 def test_rx_interrupt_wakes_blocked_worker(app, names, raw_socket):
     # Rx interrupts together with link events, as l3fwd-power configures them.
+    eventfds = sum("eventfd" in t for t in app.fd_targets())
     port, ifname = tap_port(app, names, rxq_intr=1, lsc=1, rmv=1)
+    assert sum("eventfd" in t for t in app.fd_targets()) == eventfds + 1
     sock = raw_socket(ifname)
     # A frame completed while the interrupt was muted: arming must not miss it.
     sock.send(frame(60, seq=99))
@@ -60,6 +62,9 @@ def test_rx_interrupt_wakes_blocked_worker(app, names, raw_socket):
     # Link events still work with Rx interrupts armed.
     sh(f"ip link set {ifname} down")
     assert wait_for(lambda: app.kv(f"events {port}")["lsc"] != "0")
+    # Stop closes the queue's eventfd.
+    app.cmd(f"stop {port}")
+    assert sum("eventfd" in t for t in app.fd_targets()) == eventfds
 
 
 def test_rx_interrupt_needs_intr_conf(app, names):
