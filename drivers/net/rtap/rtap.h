@@ -97,7 +97,6 @@ struct rtap_tx_stats {
 struct rtap_rx_queue {
 	struct io_uring ring;
 	struct rte_mempool *mb_pool;
-	int fd;			/* TAP queue fd, set at start */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t nb_desc;	/* most reads one burst posts */
@@ -118,7 +117,6 @@ struct rtap_rx_queue {
 
 struct rtap_tx_queue {
 	struct io_uring ring;
-	int fd;			/* TAP queue fd, set at start */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t nb_desc;	/* writes allowed in flight */

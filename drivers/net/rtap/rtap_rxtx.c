@@ -27,6 +27,22 @@
 
 #include "rtap.h"
 
+/*
+ * A queue's TAP fd is its ring's registered file 0: requests then skip the
+ * fd table lookup and the file reference count, shared by all our threads.
+ */
+#define RTAP_RING_FD	0
+
+static int
+rtap_ring_set_fd(struct io_uring *ring, int fd)
+{
+	int ret = io_uring_register_files(ring, &fd, 1);
+
+	if (ret < 0)
+		PMD_LOG(ERR, "io_uring_register_files: %s", strerror(-ret));
+	return ret;
+}
+
 static inline void
 rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
 {
@@ -111,9 +127,10 @@ rtap_rx_post(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, bool nowait)
 		return -ENOSPC;
 
 	if (iov == NULL)
-		io_uring_prep_read(sqe, rxq->fd, hdr, len, 0);
+		io_uring_prep_read(sqe, RTAP_RING_FD, hdr, len, 0);
 	else
-		io_uring_prep_readv(sqe, rxq->fd, iov, mb->nb_segs, 0);
+		io_uring_prep_readv(sqe, RTAP_RING_FD, iov, mb->nb_segs, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
 	sqe->rw_flags = nowait ? RWF_NOWAIT : 0;
 	io_uring_sqe_set_data(sqe, mb);
 	rxq->inflight++;
@@ -319,11 +336,12 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 	/* From the packet mbuf: a header mbuf carries no offload fields. */
 	rtap_tx_offload(hdr, mb);
 	if (iov == NULL) {
-		io_uring_prep_write(sqe, txq->fd, hdr, RTAP_VNET_HDR_LEN + head->data_len, 0);
+		io_uring_prep_write(sqe, RTAP_RING_FD, hdr, RTAP_VNET_HDR_LEN + head->data_len, 0);
 	} else {
-		io_uring_prep_writev(sqe, txq->fd, iov, head->nb_segs, 0);
+		io_uring_prep_writev(sqe, RTAP_RING_FD, iov, head->nb_segs, 0);
 		txq->stats.multiseg++;
 	}
+	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data(sqe, head);
 	txq->inflight++;
 	return 0;
@@ -342,7 +360,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
 	struct rtap_tx_queue *txq = queue;
 	uint64_t nb_bytes = 0;
-	uint16_t i;
+	uint16_t i, nb_sent = 0;
 
 	if (unlikely(!txq->started))
 		return 0;
@@ -361,12 +379,13 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		}
 		if (unlikely(rtap_tx_post(txq, mb) < 0))
 			break;
+		nb_sent++;
 		nb_bytes += mb->pkt_len;
 		txq->stats.size_bins[rtap_size_bin(mb->pkt_len)]++;
 	}
 	rtap_ring_submit(&txq->ring, &txq->nb_iov);
 
-	txq->stats.packets += i;
+	txq->stats.packets += nb_sent;
 	txq->stats.bytes += nb_bytes;
 	return i;
 }
@@ -488,7 +507,6 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_d
 		return ret;
 	}
 	rxq->mb_pool = mb_pool;
-	rxq->fd = -1;
 	rxq->port_id = dev->data->port_id;
 	rxq->queue_id = queue_id;
 	rxq->nb_desc = nb_rx_desc;
@@ -515,7 +533,6 @@ rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_tx_d
 		rte_free(txq);
 		return ret;
 	}
-	txq->fd = -1;
 	txq->port_id = dev->data->port_id;
 	txq->queue_id = queue_id;
 	txq->nb_desc = nb_tx_desc;
@@ -538,13 +555,16 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	if (ret < 0)
 		return ret;
 
-	rxq->fd = proc->fds[queue_id];
+	ret = rtap_ring_set_fd(&rxq->ring, proc->fds[queue_id]);
+	if (ret < 0)
+		return ret;
 	rxq->detached = false;
 	rxq->draining = false;
 	rtap_rx_wait(rxq);
 	if (rxq->waiting == NULL) {
 		PMD_LOG(ERR, "Rx queue %u: cannot post a read (mempool %s empty?)",
 			queue_id, rxq->mb_pool->name);
+		io_uring_unregister_files(&rxq->ring);
 		return -ENOBUFS;
 	}
 	rxq->started = true;
@@ -557,8 +577,11 @@ rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_rx_queue *rxq = dev->data->rx_queues[queue_id];
 
+	if (!rxq->started)
+		return 0;
 	rxq->started = false;
 	rtap_ring_cancel(&rxq->ring, &rxq->inflight, &rxq->nb_iov);
+	io_uring_unregister_files(&rxq->ring);
 	rxq->waiting = NULL;
 	rte_pktmbuf_free_bulk(rxq->spare, rxq->nb_spare);
 	rxq->nb_spare = 0;
@@ -572,9 +595,14 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
 	const struct rtap_proc *proc = dev->process_private;
 	const struct rtap_pmd *pmd = dev->data->dev_private;
+	int ret;
 
+	if (txq->started)
+		return 0;
 	/* More Tx than Rx queues share the kernel queues round robin. */
-	txq->fd = proc->fds[queue_id % pmd->nb_queue_fds];
+	ret = rtap_ring_set_fd(&txq->ring, proc->fds[queue_id % pmd->nb_queue_fds]);
+	if (ret < 0)
+		return ret;
 	txq->started = true;
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
@@ -585,9 +613,12 @@ rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
 
+	if (!txq->started)
+		return 0;
 	txq->started = false;
 	rtap_tx_reap(txq);
 	rtap_ring_cancel(&txq->ring, &txq->inflight, &txq->nb_iov);
+	io_uring_unregister_files(&txq->ring);
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
 }
