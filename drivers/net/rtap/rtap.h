@@ -81,6 +81,7 @@ struct rtap_rx_stats {
 	uint64_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
 	uint64_t io_errors;	/* read completed with an error */
 	uint64_t multiseg;	/* delivered as a chain of mbufs */
+	uint64_t filtered;	/* unlisted multicast the kernel's hash let pass */
 	uint64_t size_bins[RTAP_SIZE_BINS];	/* delivered frames by length */
 };
 
@@ -97,6 +98,7 @@ struct rtap_tx_stats {
 struct rtap_rx_queue {
 	struct io_uring ring;
 	struct rte_mempool *mb_pool;
+	const struct rtap_pmd *pmd;	/* for the multicast list (rtap_filter.c) */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t nb_desc;	/* most reads one burst posts */
@@ -138,7 +140,33 @@ struct rtap_pmd {
 	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
 	uint32_t nb_mc_addrs;
 	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];
+	/* Multicast the filter passes, checked in software when the kernel hashes. */
+	bool mc_sw_filter;
+	uint32_t nb_mc_allowed;
+	struct rte_ether_addr mc_allowed[RTAP_MAX_MAC_ADDRS + 1 + RTAP_MAX_MC_ADDRS];
 };
+
+/*
+ * Whether Rx drops a frame the kernel's filter let through: only multicast
+ * when the filter had to hash some groups, which lets unlisted groups of the
+ * same hash bins pass too.
+ */
+static inline bool
+rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
+{
+	const struct rte_ether_addr *dst;
+	uint32_t i;
+
+	if (likely(!pmd->mc_sw_filter))
+		return false;
+	dst = rte_pktmbuf_mtod(mb, const struct rte_ether_addr *);
+	if (!rte_is_multicast_ether_addr(dst))
+		return false;
+	for (i = 0; i < pmd->nb_mc_allowed; i++)
+		if (rte_is_same_ether_addr(dst, &pmd->mc_allowed[i]))
+			return false;
+	return true;
+}
 
 /*
  * process_private: this process's TAP queue fds, all opened at probe; those

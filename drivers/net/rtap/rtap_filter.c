@@ -14,10 +14,12 @@
  *    then the multicast list (set_mc_addr_list), as exact addresses while they
  *    fit; the remaining multicast addresses go to the 64-bin hash;
  *  - allmulticast: every multicast address passes.
- * Only multicast overflowing the exact slots is inexact (an unlisted group that
- * shares a hash bin passes); everything else is filtered exactly, in the
- * kernel, so the data path does nothing. Dropped frames count as the TAP's
- * tx_dropped, which is the port's imissed.
+ * Only multicast overflowing the exact slots is inexact: an unlisted group that
+ * shares a hash bin passes. Then, and only then, Rx checks multicast frames
+ * against the list itself (rtap_rx_filtered); everything else is filtered
+ * exactly in the kernel and the data path does nothing. Frames the kernel
+ * drops count as the TAP's tx_dropped, which is the port's imissed; those Rx
+ * drops as rx_qN_mc_filtered_packets.
  *
  * The filter belongs to the interface but is set through an attached queue fd:
  * it is pushed when the port is configured and on every change after that.
@@ -71,10 +73,30 @@ rtap_filter_add_macs(struct rtap_filter_req *req, const struct rte_eth_dev *dev,
 	}
 }
 
+/* Record the multicast addresses of the filter for Rx when the kernel hashes. */
+static void
+rtap_filter_sw(struct rtap_pmd *pmd, const struct rtap_filter_req *req, bool allmulti)
+{
+	uint32_t i;
+
+	pmd->mc_sw_filter = false;
+	rte_smp_wmb();
+	pmd->nb_mc_allowed = 0;
+	for (i = 0; i < req->hdr.count; i++) {
+		const struct rte_ether_addr *addr = (const void *)req->addr[i];
+
+		if (rte_is_multicast_ether_addr(addr))
+			pmd->mc_allowed[pmd->nb_mc_allowed++] = *addr;
+	}
+	rte_smp_wmb();
+	/* The kernel hashes what exceeds its RTAP_MAX_MAC_ADDRS exact slots. */
+	pmd->mc_sw_filter = req->hdr.count > RTAP_MAX_MAC_ADDRS && !allmulti;
+}
+
 static int
 rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 {
-	const struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rtap_pmd *pmd = dev->data->dev_private;
 	const struct rte_ether_addr bcast = {
 		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
 	};
@@ -100,6 +122,7 @@ rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 			strerror(errno));
 		return -errno;
 	}
+	rtap_filter_sw(pmd, &req, st->allmulti);
 	return 0;
 }
 

@@ -215,6 +215,11 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 		rte_pktmbuf_free(mb);
 		return false;
 	}
+	if (unlikely(rtap_rx_filtered(rxq->pmd, mb))) {
+		rxq->stats.filtered++;
+		rte_pktmbuf_free(mb);
+		return false;
+	}
 	mb->port = rxq->port_id;
 	return true;
 }
@@ -508,6 +513,7 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_d
 	}
 	rxq->mb_pool = mb_pool;
 	rxq->port_id = dev->data->port_id;
+	rxq->pmd = dev->data->dev_private;
 	rxq->queue_id = queue_id;
 	rxq->nb_desc = nb_rx_desc;
 	rxq->deferred_start = rx_conf->rx_deferred_start;

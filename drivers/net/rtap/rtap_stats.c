@@ -41,6 +41,7 @@ static const struct rtap_xstat rtap_rxq_xstats[] = {
 	{ "vnet_hdr_errors", offsetof(struct rtap_rx_stats, bad_vnet_hdr) },
 	{ "io_errors", offsetof(struct rtap_rx_stats, io_errors) },
 	{ "multiseg_packets", offsetof(struct rtap_rx_stats, multiseg) },
+	{ "mc_filtered_packets", offsetof(struct rtap_rx_stats, filtered) },
 	RTAP_SIZE_XSTATS(struct rtap_rx_stats),
 };
 
