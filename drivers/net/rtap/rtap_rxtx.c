@@ -223,6 +223,11 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 		rte_pktmbuf_free(mb);
 		return false;
 	}
+	if (unlikely(rtap_rx_filtered(rxq->pmd, mb))) {
+		rxq->stats.filtered++;
+		rte_pktmbuf_free(mb);
+		return false;
+	}
 	mb->port = rxq->port_id;
 	return true;
 }
@@ -284,6 +289,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	for (i = 0; i < nb_rx; i++) {
 		nb_bytes += bufs[i]->pkt_len;
 		rxq->stats.multiseg += bufs[i]->nb_segs > 1;
+		rxq->stats.size_bins[rtap_size_bin(bufs[i]->pkt_len)]++;
 	}
 	rxq->stats.packets += nb_rx;
 	rxq->stats.bytes += nb_bytes;
@@ -390,6 +396,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 			break;
 		nb_sent++;
 		nb_bytes += mb->pkt_len;
+		txq->stats.size_bins[rtap_size_bin(mb->pkt_len)]++;
 	}
 	rtap_ring_submit(&txq->ring, &txq->nb_iov);
 
@@ -526,6 +533,7 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_d
 	}
 	rxq->mb_pool = mb_pool;
 	rxq->port_id = dev->data->port_id;
+	rxq->pmd = dev->data->dev_private;
 	rxq->queue_id = queue_id;
 	rxq->nb_desc = nb_rx_desc;
 	rxq->deferred_start = rx_conf->rx_deferred_start;
