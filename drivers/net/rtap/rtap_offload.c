@@ -138,17 +138,46 @@ rtap_rx_ip_cksum(const struct rte_mbuf *m, uint32_t l3_off, uint32_t hlen)
 }
 
 /*
+ * Internet checksum of len bytes at off of a chain. Not rte_raw_cksum_mbuf():
+ * in DPDK 22.11 it truncates the carries of a segment that starts at an odd
+ * offset of the range.
+ */
+static int
+rtap_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t *sum)
+{
+	uint32_t done = 0;
+
+	if (off + len > m->pkt_len)
+		return -1;
+	while (off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	*sum = 0;
+	while (done < len) {
+		uint32_t n = RTE_MIN(m->data_len - off, len - done);
+		uint16_t s = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), n);
+
+		/* Bytes of an odd position sit in the other half of each word. */
+		*sum += (done & 1) ? rte_bswap16(s) : s;
+		done += n;
+		off = 0;
+		m = m->next;
+	}
+	return 0;
+}
+
+/*
  * Verify the TCP or UDP checksum of a frame the kernel did not validate.
- * Lengths come from the IP header and are checked against the frame first;
- * rte_*_udptcp_cksum_mbuf_verify() walk the chain.
+ * The L4 length comes from the IP header and is checked against the frame.
  */
 static uint64_t
 rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_hdr_lens *lens)
 {
 	uint32_t l3_off = lens->l2_len;
 	uint32_t l4_off = l3_off + lens->l3_len;
+	uint32_t sum, l4_sum, l4_len;
 	uint16_t udp_cksum;
-	int ret;
 
 	if ((ptype & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_UDP) {
 		const uint16_t *p = rte_pktmbuf_read(m, l4_off +
@@ -163,30 +192,39 @@ rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_
 	}
 
 	if (RTE_ETH_IS_IPV4_HDR(ptype)) {
-		struct rte_ipv4_hdr ip;
+		struct rte_ipv4_hdr copy;
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, l3_off, sizeof(copy), &copy);
 		uint16_t tot;
 
-		if (rte_pktmbuf_read(m, l3_off, sizeof(ip), &ip) == NULL)
+		if (ip == NULL)
 			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
-		tot = rte_be_to_cpu_16(ip.total_length);
-		if (tot < lens->l3_len || l3_off + tot > m->pkt_len)
+		tot = rte_be_to_cpu_16(ip->total_length);
+		if (tot < lens->l3_len)
 			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
-		ret = rte_ipv4_udptcp_cksum_mbuf_verify(m, &ip, l4_off);
+		l4_len = tot - lens->l3_len;
+		sum = rte_ipv4_phdr_cksum(ip, 0);
 	} else {
 		struct rte_ipv6_hdr ip;
 		uint32_t ext = lens->l3_len - sizeof(ip);
+		const void *p = rte_pktmbuf_read(m, l3_off, sizeof(ip), &ip);
 		uint16_t plen;
 
-		if (rte_pktmbuf_read(m, l3_off, sizeof(ip), &ip) == NULL)
+		if (p == NULL)
 			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		/* A copy: the pseudo-header length is the L4 length, after extensions. */
+		memcpy(&ip, p, sizeof(ip));
 		plen = rte_be_to_cpu_16(ip.payload_len);
-		if (plen < ext || l4_off + plen - ext > m->pkt_len)
+		if (plen < ext)
 			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
-		/* The pseudo-header length is the L4 length, after extension headers. */
-		ip.payload_len = rte_cpu_to_be_16(plen - ext);
-		ret = rte_ipv6_udptcp_cksum_mbuf_verify(m, &ip, l4_off);
+		l4_len = plen - ext;
+		ip.payload_len = rte_cpu_to_be_16(l4_len);
+		sum = rte_ipv6_phdr_cksum(&ip, 0);
 	}
-	return ret == 0 ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+
+	if (rtap_cksum_chain(m, l4_off, l4_len, &l4_sum) < 0)
+		return RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	return __rte_raw_cksum_reduce(sum + l4_sum) == 0xffff ?
+		RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
 }
 
 /*
@@ -206,7 +244,8 @@ rtap_rx_cksum_sw(struct rte_mbuf *m, uint64_t offloads)
 	if (RTE_ETH_IS_IPV4_HDR(ptype) && (offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM))
 		m->ol_flags |= rtap_rx_ip_cksum(m, lens.l2_len, lens.l3_len);
 
-	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN)
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
+	    !(RTE_ETH_IS_IPV4_HDR(ptype) || RTE_ETH_IS_IPV6_HDR(ptype)))
 		return;
 	if ((l4 == RTE_PTYPE_L4_TCP && (offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) ||
 	    (l4 == RTE_PTYPE_L4_UDP && (offloads & RTE_ETH_RX_OFFLOAD_UDP_CKSUM)))
