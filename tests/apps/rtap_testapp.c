@@ -24,8 +24,10 @@
  *                                    frame: "pkt <len> <nb_segs> <ol_flags> <ptype>
  *                                    <tso_segsz> <hex>", then "ok <count>"
  *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|shared|nohead]
- *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N]
- *                                    send one frame cut into N-byte segments, "ok <sent>"
+ *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N] [prep=1]
+ *                                    send one frame cut into N-byte segments, "ok <sent>";
+ *                                    prep=1 passes it through rte_eth_tx_prepare() first
+ *                                    ("err <errno> prepare" when refused)
  *   txburst <port> <queue> <count> <len> [seg=N]
  *                                    send count frames, retrying partial bursts, "ok <sent>"
  *   fwd <port_a> <port_b> <ms>       forward both ways for ms, "ok <a_to_b> <b_to_a>"
@@ -53,6 +55,7 @@
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
@@ -223,7 +226,8 @@ cmd_tx(char **argv, int argc)
 		}
 	} else if (mode != NULL && strcmp(mode, "shared") == 0) {
 		orig = m;
-		rte_mbuf_refcnt_update(m, 1);
+		/* Every segment: a chain shared by its head only would be freed twice. */
+		rte_pktmbuf_refcnt_update(m, 1);
 	} else if (mode != NULL && strcmp(mode, "nohead") == 0) {
 		/* Move the data to the very start of the buffer: no headroom left. */
 		if (m->nb_segs != 1) {
@@ -240,6 +244,13 @@ cmd_tx(char **argv, int argc)
 	m->l4_len = opt_num(argv, argc, 4, "l4", 0);
 	m->tso_segsz = opt_num(argv, argc, 4, "mss", 0);
 
+	if (opt_num(argv, argc, 4, "prep", 0) && rte_eth_tx_prepare(port, queue, &m, 1) != 1) {
+		int err = rte_errno;
+
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(orig);
+		return reply_err(err, "prepare");
+	}
 	sent = rte_eth_tx_burst(port, queue, &m, 1);
 	if (sent == 0)
 		rte_pktmbuf_free(m);
