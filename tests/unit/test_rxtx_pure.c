@@ -163,7 +163,6 @@ test_trim_truncated_leaves_chain(void **state __rte_unused)
 {
 	struct rte_mbuf *m = chain3();
 
-	/* The kernel reports the full length of a frame it had to cut. */
 	assert_int_equal(rtap_rx_chain_trim(m, 3 * SEG_ROOM + 1), -EMSGSIZE);
 	assert_int_equal(m->nb_segs, 3);
 	assert_int_equal(m->pkt_len, 0);

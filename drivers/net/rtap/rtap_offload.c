@@ -55,9 +55,8 @@ rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size)
 
 /*
  * Spread a received frame of len bytes over the chain it was read into and
- * free the segments it did not reach. A frame longer than the chain (the
- * kernel reports the full length when it truncates) leaves the chain intact
- * for reuse and returns -EMSGSIZE.
+ * free the segments it did not reach. A length beyond the chain's room
+ * leaves the chain intact for reuse and returns -EMSGSIZE.
  */
 int
 rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len)
