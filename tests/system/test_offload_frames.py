@@ -264,8 +264,12 @@ def test_tx_offloads_reach_the_kernel(app, names, vnet_socket, mode):
         ok, _, rest = app.call(f"tx {port} 0 {big.hex()} prep=1 l2=14 l3=20 l4=20 "
                                f"mss={mss} ol={hex(ol)}")
         assert not ok and rest.startswith(f"{errno} prepare"), rest
+    # Sent without preparing, headers that contradict the flags: dropped, counted.
+    assert app.tx(port, big, mode=mode, l2=14, l3=20, l4=12, mss=MSS,
+                  ol=hex(TX_IPV4 | TX_IP_CKSUM | TX_TCP_SEG)) == 1
     stats = app.stats(port)
-    assert stats["opackets"] == 3 and stats["oerrors"] == 0, stats
+    assert stats["opackets"] == 3 and stats["oerrors"] == 1, stats
+    assert app.xstats(port)["tx_q0_offload_errors"] == 1
     app.cmd(f"stop {port}")
     avail, size = app.pool()
     assert avail == size
