@@ -19,7 +19,7 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
-from conftest import disable_ipv6
+from conftest import disable_ipv6, kernel_mac, made_and_closed
 
 # rte_mbuf_core.h
 IP_GOOD, IP_BAD = 1 << 7, 1 << 4
@@ -127,21 +127,7 @@ class VnetSocket:
 
 @pytest.fixture
 def vnet_socket():
-    socks = []
-
-    def make(ifname):
-        s = VnetSocket(ifname)
-        socks.append(s)
-        return s
-
-    yield make
-    for s in socks:
-        s.close()
-
-
-def port_mac(ifname):
-    with open(f"/sys/class/net/{ifname}/address") as f:
-        return f.read().strip()
+    yield from made_and_closed(VnetSocket)
 
 
 def rx_one_config(app, port, rxoff, raw_socket, vnet_socket, ifname):
@@ -149,7 +135,7 @@ def rx_one_config(app, port, rxoff, raw_socket, vnet_socket, ifname):
     app.start_port(port, rxoff=rxoff, desc=64)
     app.cmd(f"stats_reset {port}")
     # Bound while the interface is up: a socket that saw it down reports ENETDOWN once.
-    raw, vnet, mac = raw_socket(ifname), vnet_socket(ifname), port_mac(ifname)
+    raw, vnet, mac = raw_socket(ifname), vnet_socket(ifname), kernel_mac(ifname)
     good = tcp4(mac)
     frames = [
         ("good4", bytes(good)),
@@ -210,7 +196,7 @@ def test_rx_flags_follow_negotiation(app_factory, names, raw_socket, vnet_socket
     # every checksum itself, of the partial frame and of each segment.
     frames, partial, big, got = rx_one_config(app, port, RX_SCATTER, raw_socket, vnet_socket, ifname)
     assert all(p.ol_flags == 0 and p.ptype == 0 for p in got)
-    assert [p.data for p in got[:6]] == [d for _, d in frames] + [bytes(tcp4(port_mac(ifname)))]
+    assert [p.data for p in got[:6]] == [d for _, d in frames] + [bytes(tcp4(kernel_mac(ifname)))]
     payload = b""
     for i, p in enumerate(got[6:]):
         seg = Ether(p.data)

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import sh, token
+from conftest import kernel_mac, made_and_closed, quit_process, sh, token
 
 RX_OFFLOADS = 0x2000 | 0x2 | 0x4 | 0x8 | 0x10     # SCATTER IPV4 UDP TCP _CKSUM, TCP_LRO
 TX_OFFLOADS = 0x8000 | 0x2 | 0x4 | 0x8 | 0x20     # MULTI_SEGS IPV4 UDP TCP _CKSUM, TCP_TSO
@@ -114,34 +114,13 @@ class Pmd:
                                                  out)}
 
     def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=30)
-            except (BrokenPipeError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
+        quit_process(self.proc, "quit\n")
         self.log.close()
 
 
 @pytest.fixture
 def testpmd_factory(plugin, tmp_path):
-    made = []
-
-    def make(ifaces, offloads):
-        t = Pmd(plugin, ifaces, tmp_path, offloads)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.close()
-
-
-def mac_of(ifname):
-    with open(f"/sys/class/net/{ifname}/address") as f:
-        return f.read().strip()
+    yield from made_and_closed(lambda ifaces, offloads: Pmd(plugin, ifaces, tmp_path, offloads))
 
 
 def build_path(testpmd, names, netns, offloads):
@@ -149,7 +128,7 @@ def build_path(testpmd, names, netns, offloads):
     a, b, vb, vc = names("a"), names("b"), names("v"), names("w")
     nsa, nsb, nsc = netns(), netns(), netns()
     pmd = testpmd([a, b], offloads)
-    mac_a, mac_b = mac_of(a), mac_of(b)
+    mac_a, mac_b = kernel_mac(a), kernel_mac(b)
 
     sh(f"ip link add {vb} netns {nsb} type veth peer name {vc} netns {nsc}")
     sh(f"ip link set {a} netns {nsa}")
@@ -210,7 +189,7 @@ def iperf3(nsa, nsc, dst):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(50):
-            if f":5201 " in sh("ss -ltnH", ns=nsc).stdout:
+            if ":5201 " in sh("ss -ltnH", ns=nsc).stdout:
                 break
             time.sleep(0.1)
         out = sh(["iperf3", "-c", dst, "-t", "2", "--json"], ns=nsa, check=False,
