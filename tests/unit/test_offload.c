@@ -314,6 +314,11 @@ test_rx_gso(void **state __rte_unused)
 			 RTE_MBUF_F_RX_L4_CKSUM_NONE | RTE_MBUF_F_RX_LRO);
 	assert_int_equal(segsz, 1000);
 
+	/* GSO without a partial checksum: LRO, nothing said about the checksum. */
+	h.flags = 0;
+	assert_int_equal(rx_flags(&f, 0, &h, 0, NULL, &segsz), RTE_MBUF_F_RX_LRO);
+	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+
 	h.gso_size = 0;
 	assert_int_equal(rx_flags(&f, 0, &h, 0, NULL, NULL), -EINVAL);
 	h.gso_size = 1000;
@@ -441,6 +446,12 @@ test_rx_sw_ip_header(void **state __rte_unused)
 	/* Not asked for: not looked at. */
 	assert_int_equal(rx_flags(&f, 0, &no_hdr, RTE_ETH_RX_OFFLOAD_TCP_CKSUM, NULL, NULL),
 			 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	/* Options announced past the end of the frame. */
+	ip->version_ihl = 0x4f;
+	f.len = f.l3 + 40;
+	assert_int_equal(rx_flags(&f, 0, &no_hdr, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, &ptype, NULL),
+			 RTE_MBUF_F_RX_IP_CKSUM_BAD);
+	assert_int_equal(ptype & RTE_PTYPE_L3_MASK, RTE_PTYPE_L3_IPV4_EXT);
 	/* An IHL below 5 is no IPv4 header to rte_net_get_ptype(): nothing claimed. */
 	ip->version_ihl = 0x44;
 	assert_int_equal(rx_flags(&f, 0, &no_hdr, ALL_CKSUM, &ptype, NULL), 0);
@@ -637,6 +648,9 @@ test_tx_fix_headers(void **state __rte_unused)
 	assert_kernel_cksum_ok(m, L2 + L3V6);
 	m->l3_len = 20;
 	assert_int_equal(rtap_tx_fix_headers(rte_pktmbuf_mtod(m, uint8_t *), m, &h), -EINVAL);
+	m->l3_len = L3V6;
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG;
+	assert_int_equal(rtap_tx_fix_headers(rte_pktmbuf_mtod(m, uint8_t *), m, &h), -EINVAL);
 	rte_pktmbuf_free(m);
 }
 
@@ -661,6 +675,20 @@ test_tx_prepare_rejects(void **state __rte_unused)
 	build(&fu, false, IPPROTO_UDP, 3000, false);
 
 	assert_int_equal(prep(tx_mbuf(&f, 0, 0, 0, 0)), 0);
+	m = tx_mbuf(&f, 0, 0, 0, 0);
+	m->ol_flags = 0;
+	assert_int_equal(prep(m), 0);
+	/* TSO longer than an IP packet can be: 9 more 8 KB segments. */
+	m = tx_mbuf(&f, 0, tso4, L4TCP, 1000);
+	for (i = 0, seg = m; i < 9; i++) {
+		seg->next = rte_pktmbuf_alloc(pool);
+		seg = seg->next;
+		assert_non_null(seg);
+		seg->data_len = 8192;
+		m->pkt_len += 8192;
+		m->nb_segs++;
+	}
+	assert_int_equal(prep(m), -EINVAL);
 	/* Lengths that do not add up. */
 	m = tx_mbuf(&f, 0, 0, 0, 0);
 	m->pkt_len++;
@@ -699,6 +727,9 @@ test_tx_prepare_rejects(void **state __rte_unused)
 	assert_int_equal(prep(tx_mbuf(&f, 0, tso4, L4TCP, UINT16_MAX)), -EINVAL);
 	assert_int_equal(prep(tx_mbuf(&f, 0, tso4, 12, 1000)), -EINVAL);
 	assert_int_equal(prep(tx_mbuf(&f, 40, tso4, L4TCP, 1000)), -EINVAL);
+	build(&f, true, IPPROTO_TCP, 3000, false);
+	assert_int_equal(prep(tx_mbuf(&f, 0, RTE_MBUF_F_TX_TCP_SEG, L4TCP, 1000)), 0);
+	build(&f, false, IPPROTO_TCP, 3000, false);
 	/* TSO of a UDP packet. */
 	assert_int_equal(prep(tx_mbuf(&fu, 0, tso4, L4TCP, 1000)), -EINVAL);
 	/* An L4 header cut short by the end of the packet. */

@@ -120,17 +120,18 @@ rtap_tun_offloads(uint64_t rx_offloads)
 	return tun;
 }
 
-/* Verify the IPv4 header checksum of a header of hlen bytes at l3_off. */
+/*
+ * Verify the IPv4 header checksum of a header of hlen bytes at l3_off, the
+ * IHL of a header rte_net_get_ptype() recognised: 20 to 60 bytes, of which
+ * it read the first 20; options may run past the end of the frame.
+ */
 static uint64_t
 rtap_rx_ip_cksum(const struct rte_mbuf *m, uint32_t l3_off, uint32_t hlen)
 {
-	uint8_t buf[0xf * RTE_IPV4_IHL_MULTIPLIER];	/* the largest IHL */
-	const struct rte_ipv4_hdr *ip;
+	uint8_t buf[0xf * RTE_IPV4_IHL_MULTIPLIER];
+	const void *ip = rte_pktmbuf_read(m, l3_off, hlen, buf);
 
-	if (hlen < sizeof(*ip) || hlen > sizeof(buf))
-		return RTE_MBUF_F_RX_IP_CKSUM_BAD;
-	ip = rte_pktmbuf_read(m, l3_off, hlen, buf);
-	if (ip == NULL || rte_ipv4_hdr_len(ip) != hlen)
+	if (ip == NULL)
 		return RTE_MBUF_F_RX_IP_CKSUM_BAD;
 	return rte_raw_cksum(ip, hlen) == 0xffff ?
 		RTE_MBUF_F_RX_IP_CKSUM_GOOD : RTE_MBUF_F_RX_IP_CKSUM_BAD;
@@ -192,11 +193,10 @@ rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_
 
 	if (RTE_ETH_IS_IPV4_HDR(ptype)) {
 		struct rte_ipv4_hdr copy;
+		/* Cannot fail: rte_net_get_ptype() read it. */
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, l3_off, sizeof(copy), &copy);
 		uint16_t tot;
 
-		if (ip == NULL)
-			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
 		tot = rte_be_to_cpu_16(ip->total_length);
 		if (tot < lens->l3_len)
 			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
@@ -205,11 +205,10 @@ rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_
 	} else {
 		struct rte_ipv6_hdr ip;
 		uint32_t ext = lens->l3_len - sizeof(ip);
+		/* Cannot fail: rte_net_get_ptype() read it. */
 		const void *p = rte_pktmbuf_read(m, l3_off, sizeof(ip), &ip);
 		uint16_t plen;
 
-		if (p == NULL)
-			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
 		/* A copy: the pseudo-header length is the L4 length, after extensions. */
 		memcpy(&ip, p, sizeof(ip));
 		plen = rte_be_to_cpu_16(ip.payload_len);
