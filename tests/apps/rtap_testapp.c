@@ -28,7 +28,7 @@
  *   rxall <port> <nb_queues> <max> <timeout_ms>
  *                                    poll queues 0..nb_queues-1 round robin, one line per
  *                                    frame: "q <queue> <hex>", then "ok <count>"
- *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|shared|nohead]
+ *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|clone0|shared|nohead]
  *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N] [prep=1]
  *                                    send one frame cut into N-byte segments, "ok <sent>";
  *                                    prep=1 passes it through rte_eth_tx_prepare() first
@@ -89,6 +89,7 @@
 #define BURST		32u
 
 static struct rte_mempool *pool;
+static struct rte_mempool *clone_pool;	/* no data room, as pools of clones often are */
 static unsigned int pool_size = 8192;
 static uint16_t mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 static struct rte_mbuf **held;
@@ -274,10 +275,10 @@ cmd_tx(char **argv, int argc)
 	if (m == NULL)
 		return reply_err(-ENOMEM, "build");
 
-	if (mode != NULL && strcmp(mode, "indirect") == 0) {
+	if (mode != NULL && (strcmp(mode, "indirect") == 0 || strcmp(mode, "clone0") == 0)) {
 		/* The data stays in the original; the port sees clones only. */
 		orig = m;
-		m = rte_pktmbuf_clone(orig, pool);
+		m = rte_pktmbuf_clone(orig, strcmp(mode, "clone0") == 0 ? clone_pool : pool);
 		if (m == NULL) {
 			rte_pktmbuf_free(orig);
 			return reply_err(-ENOMEM, "clone");
@@ -792,12 +793,16 @@ main(int argc, char **argv)
 	parse_app_args(argc - ret, argv + ret);
 
 	/* No per-lcore cache: the available count must be exact at any time. */
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
 		pool = rte_pktmbuf_pool_create("testapp_pool", pool_size, 0, 0, mbuf_size,
 					       rte_socket_id());
-	else
+		clone_pool = rte_pktmbuf_pool_create("testapp_clones", 256, 0, 0, 0,
+						     rte_socket_id());
+	} else {
 		pool = rte_mempool_lookup("testapp_pool");
-	if (pool == NULL)
+		clone_pool = rte_mempool_lookup("testapp_clones");
+	}
+	if (pool == NULL || clone_pool == NULL)
 		rte_exit(EXIT_FAILURE, "cannot create the mbuf pool\n");
 
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_event, NULL);

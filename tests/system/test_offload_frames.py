@@ -259,3 +259,21 @@ def test_tx_offloads_reach_the_kernel(app, names, vnet_socket, mode):
     app.cmd(f"stop {port}")
     avail, size = app.pool()
     assert avail == size
+
+
+def test_tx_clone_without_data_room_is_dropped(app, names, raw_socket):
+    """Clones from a pool without data room leave no room for the virtio-net header."""
+    ifname = names()
+    port = app.attach(f"net_rtap_{ifname},iface={ifname}")
+    disable_ipv6(ifname)
+    app.start_port(port, txoff=TX_OFFLOADS)
+    sock = raw_socket(ifname)
+    pkt = bytes(tcp4("02:00:00:00:0f:02"))
+    assert app.tx(port, pkt, mode="clone0") == 1
+    assert app.tx(port, pkt, mode="indirect") == 1
+    assert sock.recv_all(2, timeout=1) == [pkt]
+    stats = app.stats(port)
+    assert (stats["opackets"], stats["oerrors"]) == (1, 1), stats
+    app.cmd(f"stop {port}")
+    avail, size = app.pool()
+    assert avail == size

@@ -306,7 +306,9 @@ rtap_tx_reap(struct rtap_tx_queue *txq)
 /*
  * Post one write of mb behind a virtio-net header; the caller submits.
  * A negative return leaves mb with the caller, untouched: -EBUSY when the
- * ring is full, -EINVAL when mb can never be sent.
+ * ring is full, -ENOBUFS when the pool is empty, -EINVAL when mb can never be
+ * sent (offload requests its headers contradict, or a header mbuf from its
+ * pool has no room for the headers).
  *
  * Headers the kernel needs finished (rtap_tx_fix_headers(), idempotent so a
  * packet handed back and retried is fine) are rewritten in place when the
@@ -334,9 +336,10 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 			txq->stats.nombuf++;
 			return -ENOBUFS;
 		}
-		if (unlikely(fix_len > rte_pktmbuf_tailroom(head))) {
+		/* A pool of clones may have no data room: nowhere for the headers. */
+		if (unlikely(rte_pktmbuf_headroom(head) < RTAP_VNET_HDR_LEN ||
+			     fix_len > rte_pktmbuf_tailroom(head))) {
 			rte_pktmbuf_free_seg(head);
-			txq->stats.bad_offload++;
 			return -EINVAL;
 		}
 		head->next = mb;
@@ -424,7 +427,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		}
 		ret = rtap_tx_post(txq, mb);
 		if (unlikely(ret == -EINVAL)) {
-			/* Offload requests the headers contradict: never sendable. */
+			/* Never sendable: see rtap_tx_post(). */
 			txq->stats.errors++;
 			rte_pktmbuf_free(mb);
 			continue;
