@@ -365,10 +365,10 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 		}
 	}
 
+	ret = -EBUSY;
 	if (head->nb_segs > 1) {
 		iov = rtap_iov_stage(&txq->ring, txq->iov, &txq->nb_iov, head, hdr,
 				     RTAP_VNET_HDR_LEN + head->data_len, false);
-		ret = -EBUSY;
 		if (unlikely(iov == NULL))
 			goto unchain;
 		if (head != mb && fix_len != 0) {
@@ -377,7 +377,6 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 			iov[1].iov_len -= fix_len;
 		}
 	}
-	ret = -EBUSY;
 	sqe = io_uring_get_sqe(&txq->ring);
 	if (unlikely(sqe == NULL))
 		goto unchain;
