@@ -433,10 +433,10 @@ cmd_info(uint16_t port)
 	if (ret < 0)
 		return reply_err(ret, "info");
 	rte_ether_format_addr(buf, sizeof(buf), &mac);
-	printf("ok if_index=%u max_rxq=%u max_txq=%u min_mtu=%u max_mtu=%u max_rx_pktlen=%u "
+	printf("ok if_index=%u max_rxq=%u max_txq=%u min_mtu=%u max_mtu=%u max_rx_pktlen=%u max_lro=%u "
 	       "rx_capa=0x%" PRIx64 " tx_capa=0x%" PRIx64 " mac=%s driver=%s\n",
 	       info.if_index, info.max_rx_queues, info.max_tx_queues, info.min_mtu,
-	       info.max_mtu, info.max_rx_pktlen, info.rx_offload_capa, info.tx_offload_capa,
+	       info.max_mtu, info.max_rx_pktlen, info.max_lro_pkt_size, info.rx_offload_capa, info.tx_offload_capa,
 	       buf, info.driver_name);
 	return 0;
 }

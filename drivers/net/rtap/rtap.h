@@ -290,6 +290,7 @@ int rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_
 			unsigned int socket_id, const struct rte_eth_txconf *tx_conf);
 void rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id);
 void rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id);
+bool rtap_rx_arm(struct rtap_rx_queue *rxq);
 int rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id);
 int rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id);
 int rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id);

@@ -13,7 +13,9 @@
  * IORING_CQ_EVENTFD_DISABLED, which the kernel checks before each signal: no
  * system call and no wake-up on the fast path. Arming the interrupt clears the
  * flag; a completion posted while it was set signalled nothing, so arming
- * signals the eventfd itself when completions are already waiting.
+ * signals the eventfd itself when completions are already waiting. Arming
+ * also posts the waiting read of a queue never polled yet (rtap_rx_arm()),
+ * and wakes the application at once when frames may already be queued.
  *
  * This handle is separate from the netlink one of rtap_link.c: Rx interrupts
  * and link events work together.
@@ -121,7 +123,7 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id)
 		return ret;
 	/* Order the flag store before the look at the tail: see the top. */
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (io_uring_cq_ready(&rxq->ring) > 0)
+	if (!rtap_rx_arm(rxq) || io_uring_cq_ready(&rxq->ring) > 0)
 		eventfd_write(rte_intr_efds_index_get(dev->intr_handle, queue_id), 1);
 	return 0;
 }

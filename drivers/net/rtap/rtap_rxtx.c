@@ -259,6 +259,23 @@ rtap_rx_reap(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t nb_pkts
 }
 
 /*
+ * Have a read wait for the next frame once the queue is drained. Only the
+ * polling thread posts reads (this runs in its Rx burst, or when it arms the
+ * Rx interrupt): a request's completion work runs in the task that submitted
+ * it, and with cooperative task running that task must enter the kernel for
+ * it. Returns false when frames may already be queued: poll instead of sleep.
+ */
+bool
+rtap_rx_arm(struct rtap_rx_queue *rxq)
+{
+	if (rxq->draining)
+		return false;
+	if (rxq->waiting == NULL && likely(!rxq->detached))
+		rtap_rx_wait(rxq);
+	return rxq->waiting != NULL || rxq->detached;
+}
+
+/*
  * Reads do not all wait in the kernel at once: the kernel wakes every read
  * waiting on a TAP queue for each frame that arrives, so the cost of a frame
  * would grow with the number of reads posted (3.5 us of CPU with one, 172 us
@@ -283,8 +300,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		rtap_rx_read_queued(rxq, RTE_MIN(nb_pkts - nb_rx, rxq->nb_desc));
 		nb_rx += rtap_rx_reap(rxq, bufs + nb_rx, nb_pkts - nb_rx);
 	}
-	if (!rxq->draining && rxq->waiting == NULL && likely(!rxq->detached))
-		rtap_rx_wait(rxq);
+	rtap_rx_arm(rxq);
 
 	for (i = 0; i < nb_rx; i++) {
 		nb_bytes += bufs[i]->pkt_len;
@@ -636,13 +652,7 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 		return ret;
 	rxq->detached = false;
 	rxq->draining = false;
-	rtap_rx_wait(rxq);
-	if (rxq->waiting == NULL) {
-		PMD_LOG(ERR, "Rx queue %u: cannot post a read (mempool %s empty?)",
-			queue_id, rxq->mb_pool->name);
-		io_uring_unregister_files(&rxq->ring);
-		return -ENOBUFS;
-	}
+	/* The first burst posts the first read: see rtap_rx_arm(). */
 	rxq->started = true;
 	dev->data->rx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
