@@ -105,6 +105,23 @@ struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
 };
 
+/* rtap_args.c: devargs */
+#define RTAP_ARG_IFACE		"iface"
+#define RTAP_ARG_PERSIST	"persist"
+#define RTAP_ARG_MAC		"mac"
+#define RTAP_DEFAULT_IFACE	"rtap%d"
+#define RTAP_MAC_FIXED		"fixed"
+
+struct rtap_args {
+	char ifname[IFNAMSIZ];
+	bool persist;
+	bool mac_fixed;
+	bool mac_given;
+	struct rte_ether_addr mac;
+};
+
+int rtap_parse_args(const char *name, const char *params, struct rtap_args *args);
+
 /* rtap_tap.c: the kernel side (TAP character device and interface ioctls) */
 int rtap_tap_create(struct rtap_pmd *pmd, const char *name, bool persist);
 int rtap_tap_open_queue(const struct rtap_pmd *pmd);
