@@ -35,7 +35,8 @@ extern int rtap_logtype;
 /* iovecs one burst stages before it must submit; also the kernel's UIO_MAXIOV. */
 #define RTAP_IOV_BATCH		1024
 
-#define RTAP_VNET_HDR_LEN	sizeof(struct virtio_net_hdr)
+/* Signed, so that -RTAP_VNET_HDR_LEN is a negative offset and no pointer wraps. */
+#define RTAP_VNET_HDR_LEN	((int)sizeof(struct virtio_net_hdr))
 
 struct rtap_rx_stats {
 	uint64_t packets;

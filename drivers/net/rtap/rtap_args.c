@@ -107,8 +107,9 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 			PMD_LOG(ERR, "%s: devarg %s given more than once", name, handlers[i].key);
 			ret = -EINVAL;
 		} else {
+			/* kvargs reports any handler failure as -1 (EPERM): say EINVAL. */
 			ret = rte_kvargs_process(kvlist, handlers[i].key, handlers[i].handler,
-						 args);
+						 args) < 0 ? -EINVAL : 0;
 		}
 	}
 	rte_kvargs_free(kvlist);

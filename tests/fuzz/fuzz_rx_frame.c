@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * libFuzzer target: a read completion turned into a packet, as the Rx burst
+ * does it (rtap_rx_complete): the kernel's virtio-net header, the result it
+ * reported and the bytes it wrote land in a chain of arbitrary layout, then
+ * rtap_rx_chain_trim and rtap_rx_offload make an mbuf of them.
+ *
+ * Input: virtio_net_hdr (10 bytes) | res (int32 LE) | nb_segs - 1 (1 byte) |
+ *        room of each segment (uint16 LE each) | frame bytes.
+ *
+ * Everything in a segment's buffer outside the frame (and outside the header
+ * in the first headroom) is poisoned for ASan while the driver looks at the
+ * packet, so a read past the frame inside mempool memory is caught too.
+ * Every iteration ends with all mbufs back in the pool exactly once.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sanitizer/asan_interface.h>
+
+#include "rtap.h"
+#include "fuzz_mbuf.h"
+
+#define FUZZ_FIXED_LEN	(RTAP_VNET_HDR_LEN + sizeof(int32_t) + 1)
+
+static struct rte_mempool *pool;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc __rte_unused, char ***argv)
+{
+	fuzz_eal_init((*argv)[0]);
+	pool = fuzz_pool_create("fuzz_rx", RTE_MBUF_DEFAULT_BUF_SIZE);
+	return 0;
+}
+
+static void
+fuzz_abort(const char *why)
+{
+	fprintf(stderr, "fuzz_rx_frame: %s\n", why);
+	abort();
+}
+
+/* Poison what is not the frame (nor, in the first segment, the header). */
+static void
+fuzz_poison(struct rte_mbuf *m, bool poison)
+{
+	struct rte_mbuf *seg;
+
+	for (seg = m; seg != NULL; seg = seg->next) {
+		uint8_t *buf = seg->buf_addr;
+		uint16_t head = seg->data_off - (seg == m ? RTAP_VNET_HDR_LEN : 0);
+		uint32_t end = seg->data_off + seg->data_len;
+
+		if (!poison) {
+			ASAN_UNPOISON_MEMORY_REGION(buf, seg->buf_len);
+			continue;
+		}
+		ASAN_POISON_MEMORY_REGION(buf, head);
+		ASAN_POISON_MEMORY_REGION(buf + end, seg->buf_len - end);
+	}
+}
+
+/* Build the chain the input describes and write what the kernel would have. */
+static struct rte_mbuf *
+fuzz_chain(const uint8_t **data, size_t *size, const struct virtio_net_hdr *hdr)
+{
+	struct rte_mbuf *segs[RTAP_MAX_SEGS];
+	unsigned int nb_segs = 1 + (*(*data)++ % RTAP_MAX_SEGS);
+	unsigned int i;
+
+	(*size)--;
+	if (*size < nb_segs * sizeof(uint16_t))
+		return NULL;
+	if (rte_pktmbuf_alloc_bulk(pool, segs, nb_segs) != 0)
+		fuzz_abort("pool empty: an earlier iteration leaked");
+
+	for (i = 0; i < nb_segs; i++) {
+		struct rte_mbuf *seg = segs[i];
+		uint16_t v = (*data)[0] | (*data)[1] << 8;
+
+		*data += sizeof(uint16_t);
+		*size -= sizeof(uint16_t);
+		memset(seg->buf_addr, 0, seg->buf_len);
+		if (i == 0) {
+			/* The header must fit the headroom and stays 2-byte aligned, as in Rx. */
+			uint16_t room = 1 + v % (seg->buf_len - RTE_PKTMBUF_HEADROOM);
+
+			seg->data_off = RTE_ALIGN_FLOOR(seg->buf_len - room, 2);
+			memcpy(rte_pktmbuf_mtod_offset(seg, void *, -RTAP_VNET_HDR_LEN), hdr,
+			       RTAP_VNET_HDR_LEN);
+		} else {
+			seg->data_off = seg->buf_len - (1 + v % seg->buf_len);
+			segs[i - 1]->next = seg;
+		}
+	}
+	segs[0]->nb_segs = nb_segs;
+
+	/* readv: the frame fills the segments in order, the rest is cut off. */
+	for (i = 0; i < nb_segs && *size > 0; i++) {
+		uint32_t n = RTE_MIN(*size, (size_t)rte_pktmbuf_tailroom(segs[i]));
+
+		memcpy(rte_pktmbuf_mtod(segs[i], void *), *data, n);
+		*data += n;
+		*size -= n;
+	}
+	return segs[0];
+}
+
+static void
+fuzz_check_offload(const struct rte_mbuf *m, const struct virtio_net_hdr *hdr)
+{
+	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		/* The checksum field the kernel left to finish lies inside the frame. */
+		if ((uint32_t)hdr->csum_start + hdr->csum_offset + 2 > m->pkt_len)
+			fuzz_abort("NEEDS_CSUM field outside the frame accepted");
+	}
+	if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz == 0)
+		fuzz_abort("LRO packet without a segment size");
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct virtio_net_hdr hdr;
+	struct rte_mbuf *m, *seg;
+	uint16_t nb_segs, n;
+	int32_t res;
+
+	if (size < FUZZ_FIXED_LEN)
+		return -1;
+	memcpy(&hdr, data, RTAP_VNET_HDR_LEN);
+	memcpy(&res, data + RTAP_VNET_HDR_LEN, sizeof(res));
+	data += FUZZ_FIXED_LEN - 1;
+	size -= FUZZ_FIXED_LEN - 1;
+	m = fuzz_chain(&data, &size, &hdr);
+	if (m == NULL)
+		return -1;
+	nb_segs = m->nb_segs;
+
+	if (res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN)) {
+		/* A runt or an error: the chain is reposted as it is. */
+	} else if (rtap_rx_chain_trim(m, res - RTAP_VNET_HDR_LEN) < 0) {
+		/* Truncated: the chain must come back intact for reuse. */
+		for (n = 0, seg = m; seg != NULL; seg = seg->next)
+			n++;
+		if (n != nb_segs || m->nb_segs != nb_segs)
+			fuzz_abort("a refused trim changed the chain");
+	} else {
+		if (m->pkt_len != (uint32_t)res - RTAP_VNET_HDR_LEN)
+			fuzz_abort("pkt_len is not the frame length");
+		fuzz_check_chain(m);
+		fuzz_poison(m, true);
+		if (rtap_rx_offload(m, rte_pktmbuf_mtod_offset(m, const void *,
+							       -RTAP_VNET_HDR_LEN)) == 0) {
+			fuzz_check_offload(m, &hdr);
+			fuzz_touch_packet(m);
+		}
+		fuzz_poison(m, false);
+	}
+	rte_pktmbuf_free(m);
+	fuzz_check_pool_full(pool);
+	return 0;
+}
