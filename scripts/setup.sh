@@ -19,7 +19,7 @@ packages=(
 	libdpdk-dev dpdk-dev liburing-dev libbsd-dev libnuma-dev libcmocka-dev
 	clang llvm libclang-rt-14-dev valgrind
 	iproute2 iputils-ping iperf3 ethtool tcpdump netsniff-ng procps psmisc kmod
-	python3-pytest python3-scapy gnuplot-nox dpkg-dev
+	python3-pytest python3-scapy gnuplot-nox dpkg-dev bc
 )
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -54,6 +54,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$dpdk_version" ]; then
 	fi
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT
+	chown _apt "$work" 2>/dev/null || true
 	(cd "$work" && apt-get source -qq --download-only "dpdk=$dpdk_version" >/dev/null)
 	dsc=$(ls "$work"/dpdk_*.dsc)
 	got=$(sed -n 's/^Version: //p' "$dsc")

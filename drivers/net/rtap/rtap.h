@@ -92,16 +92,17 @@ struct rtap_tx_queue {
 };
 
 struct rtap_pmd {
-	char ifname[IFNAMSIZ];
-	int if_index;
-	int keep_fd;		/* holds the interface; attached to no queue */
-	int ctl_sock;		/* AF_INET socket for interface ioctls */
+	char ifname[IFNAMSIZ];	/* as created; the operator may rename it */
+	int if_index;		/* in the namespace it was last seen in */
 	bool persist;
-	uint16_t nb_queue_fds;	/* TAP queues attached (process_private) */
+	uint16_t nb_queue_fds;	/* TAP queues attached, fds[0..n-1] */
 	struct rte_ether_addr mac;
 };
 
-/* process_private: this process's TAP queue fds, -1 when closed. */
+/*
+ * process_private: this process's TAP queue fds, all opened at probe; those
+ * beyond nb_queue_fds are detached from the kernel's queue set.
+ */
 struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
 };
@@ -123,16 +124,29 @@ struct rtap_args {
 
 int rtap_parse_args(const char *name, const char *params, struct rtap_args *args);
 
-/* rtap_tap.c: the kernel side (TAP character device and interface ioctls) */
-int rtap_tap_create(struct rtap_pmd *pmd, const char *name, bool persist);
-int rtap_tap_open_queue(const struct rtap_pmd *pmd);
-void rtap_tap_destroy(struct rtap_pmd *pmd);
-int rtap_tap_get_flags(const struct rtap_pmd *pmd, unsigned int *flags);
-int rtap_tap_set_flags(const struct rtap_pmd *pmd, unsigned int set, unsigned int clear);
-int rtap_tap_get_mtu(const struct rtap_pmd *pmd, int *mtu);
-int rtap_tap_set_mtu(const struct rtap_pmd *pmd, int mtu);
-int rtap_tap_set_mac(const struct rtap_pmd *pmd, const struct rte_ether_addr *mac);
-int rtap_tap_set_offload(int fd, unsigned int tun_offloads);
+/* Any of the port's TAP fds reaches the kernel interface. */
+static inline int
+rtap_ctl_fd(const struct rte_eth_dev *dev)
+{
+	const struct rtap_proc *proc = dev->process_private;
+
+	return proc->fds[0];
+}
+
+/* rtap_tap.c: the kernel side (TAP queue fds and interface ioctls) */
+int rtap_tap_create(const char *name, bool persist, char ifname[IFNAMSIZ],
+		    int fds[RTAP_MAX_QUEUES]);
+void rtap_tap_close(int fds[RTAP_MAX_QUEUES]);
+int rtap_tap_queue_attach(int fd, bool attach);
+int rtap_tap_socket(int tap_fd, int domain, int type, int protocol);
+int rtap_tap_name(int tap_fd, char name[IFNAMSIZ]);
+int rtap_tap_ifindex(int tap_fd);
+int rtap_tap_get_flags(int tap_fd, unsigned int *flags);
+int rtap_tap_set_flags(int tap_fd, unsigned int set, unsigned int clear);
+int rtap_tap_get_mtu(int tap_fd, int *mtu);
+int rtap_tap_set_mtu(int tap_fd, int mtu);
+int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
+int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
 
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);

@@ -24,35 +24,35 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 	struct rtap_pmd *pmd = dev->data->dev_private;
 	struct rtap_proc *proc = dev->process_private;
 	uint16_t nb_fds = RTE_MAX(dev->data->nb_rx_queues, (uint16_t)1);
-	uint16_t i;
-	int fd;
+	int ret;
 
 	/* One kernel queue per Rx queue: frames steered elsewhere would be lost. */
-	for (i = nb_fds; i < pmd->nb_queue_fds; i++) {
-		close(proc->fds[i]);
-		proc->fds[i] = -1;
+	while (pmd->nb_queue_fds > nb_fds) {
+		ret = rtap_tap_queue_attach(proc->fds[pmd->nb_queue_fds - 1], false);
+		if (ret < 0)
+			return ret;
+		pmd->nb_queue_fds--;
 	}
-	for (i = pmd->nb_queue_fds; i < nb_fds; i++) {
-		fd = rtap_tap_open_queue(pmd);
-		if (fd < 0) {
-			pmd->nb_queue_fds = i;
-			return fd;
-		}
-		proc->fds[i] = fd;
+	while (pmd->nb_queue_fds < nb_fds) {
+		ret = rtap_tap_queue_attach(proc->fds[pmd->nb_queue_fds], true);
+		if (ret < 0)
+			return ret;
+		pmd->nb_queue_fds++;
 	}
-	pmd->nb_queue_fds = nb_fds;
 
-	return rtap_tap_set_mtu(pmd, dev->data->mtu);
+	ret = rtap_tap_ifindex(rtap_ctl_fd(dev));
+	if (ret > 0)
+		pmd->if_index = ret;
+	return rtap_tap_set_mtu(rtap_ctl_fd(dev), dev->data->mtu);
 }
 
 static int
 rtap_dev_start(struct rte_eth_dev *dev)
 {
-	struct rtap_pmd *pmd = dev->data->dev_private;
 	uint16_t i;
 	int ret;
 
-	ret = rtap_tap_set_flags(pmd, IFF_UP, 0);
+	ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
 	if (ret < 0)
 		return ret;
 
@@ -77,14 +77,13 @@ rtap_dev_start(struct rte_eth_dev *dev)
 error:
 	while (i-- > 0)
 		rtap_rx_queue_stop(dev, i);
-	rtap_tap_set_flags(pmd, 0, IFF_UP);
+	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
 	return ret;
 }
 
 static int
 rtap_dev_stop(struct rte_eth_dev *dev)
 {
-	struct rtap_pmd *pmd = dev->data->dev_private;
 	uint16_t i;
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -94,7 +93,7 @@ rtap_dev_stop(struct rte_eth_dev *dev)
 
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	/* An interface deleted from outside cannot be set down: not an error. */
-	rtap_tap_set_flags(pmd, 0, IFF_UP);
+	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
 	return 0;
 }
 
@@ -110,11 +109,10 @@ rtap_dev_close(struct rte_eth_dev *dev)
 			rtap_rx_queue_release(dev, i);
 		for (i = 0; i < dev->data->nb_tx_queues; i++)
 			rtap_tx_queue_release(dev, i);
-		for (i = 0; i < pmd->nb_queue_fds; i++)
-			close(proc->fds[i]);
 		pmd->nb_queue_fds = 0;
-		rtap_tap_destroy(pmd);
 	}
+	if (proc != NULL)
+		rtap_tap_close(proc->fds);
 	rte_free(proc);
 	dev->process_private = NULL;
 	return 0;
@@ -162,7 +160,6 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 static int
 rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
 {
-	const struct rtap_pmd *pmd = dev->data->dev_private;
 	struct rte_eth_link link = {
 		.link_speed = RTE_ETH_SPEED_NUM_10G,
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
@@ -170,7 +167,7 @@ rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
 	};
 	unsigned int flags;
 
-	if (rtap_tap_get_flags(pmd, &flags) == 0)
+	if (rtap_tap_get_flags(rtap_ctl_fd(dev), &flags) == 0)
 		link.link_status = (flags & IFF_UP) && (flags & IFF_RUNNING);
 	return rte_eth_linkstatus_set(dev, &link);
 }
@@ -235,25 +232,25 @@ rtap_stats_reset(struct rte_eth_dev *dev)
 static int
 rtap_promiscuous_enable(struct rte_eth_dev *dev)
 {
-	return rtap_tap_set_flags(dev->data->dev_private, IFF_PROMISC, 0);
+	return rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_PROMISC, 0);
 }
 
 static int
 rtap_promiscuous_disable(struct rte_eth_dev *dev)
 {
-	return rtap_tap_set_flags(dev->data->dev_private, 0, IFF_PROMISC);
+	return rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_PROMISC);
 }
 
 static int
 rtap_allmulticast_enable(struct rte_eth_dev *dev)
 {
-	return rtap_tap_set_flags(dev->data->dev_private, IFF_ALLMULTI, 0);
+	return rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_ALLMULTI, 0);
 }
 
 static int
 rtap_allmulticast_disable(struct rte_eth_dev *dev)
 {
-	return rtap_tap_set_flags(dev->data->dev_private, 0, IFF_ALLMULTI);
+	return rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_ALLMULTI);
 }
 
 static int
@@ -265,14 +262,14 @@ rtap_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 			dev->data->port_id);
 		return -EBUSY;
 	}
-	return rtap_tap_set_mtu(dev->data->dev_private, mtu);
+	return rtap_tap_set_mtu(rtap_ctl_fd(dev), mtu);
 }
 
 static int
 rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 {
 	struct rtap_pmd *pmd = dev->data->dev_private;
-	int ret = rtap_tap_set_mac(pmd, addr);
+	int ret = rtap_tap_set_mac(rtap_ctl_fd(dev), addr);
 
 	if (ret == 0)
 		pmd->mac = *addr;
@@ -328,9 +325,11 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		goto error;
 	}
 
-	ret = rtap_tap_create(pmd, args->ifname, args->persist);
+	ret = rtap_tap_create(args->ifname, args->persist, pmd->ifname, proc->fds);
 	if (ret < 0)
 		goto error;
+	pmd->if_index = if_nametoindex(pmd->ifname);
+	pmd->persist = args->persist;
 
 	if (args->mac_fixed)
 		rtap_fixed_mac(pmd->ifname, &pmd->mac);
@@ -338,9 +337,9 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		pmd->mac = args->mac;
 	else
 		rte_eth_random_addr(pmd->mac.addr_bytes);
-	ret = rtap_tap_set_mac(pmd, &pmd->mac);
+	ret = rtap_tap_set_mac(proc->fds[0], &pmd->mac);
 	if (ret < 0) {
-		rtap_tap_destroy(pmd);
+		rtap_tap_close(proc->fds);
 		goto error;
 	}
 	rte_ether_addr_copy(&pmd->mac, dev->data->mac_addrs);

@@ -1,18 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Copyright (c) 2026 The rtap authors
  *
- * The kernel side of the port: the TAP character device and the ioctls that
- * drive the kernel interface. Interfaces are addressed by index, not by name,
- * so that an operator renaming the interface does not cut the driver off.
+ * The kernel side of the port: the TAP queue file descriptors and the ioctls
+ * that drive the kernel interface.
+ *
+ * An operator may rename the interface or move it to another network namespace
+ * at any time (a port's kernel side usually lives in a container's namespace).
+ * So nothing here looks the interface up by a remembered name or index in our
+ * own namespace: its current name comes from the TAP itself (TUNGETIFF) and
+ * interface ioctls go through a socket opened in its current namespace
+ * (TUNGETDEVNETNS). All queue fds are opened when the port is created, while
+ * the name is still ours to resolve, and attached or detached later with
+ * TUNSETQUEUE, which needs no name.
  */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <net/if_arp.h>
+#include <sys/stat.h>
 #include <linux/ethtool.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
@@ -24,231 +34,283 @@
 #define RTAP_TUN_DEV	"/dev/net/tun"
 #define RTAP_TUN_FLAGS	(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE)
 
-/* Fill ifr_name with the interface's current name. */
-static int
-rtap_tap_ifreq(const struct rtap_pmd *pmd, struct ifreq *ifr)
-{
-	memset(ifr, 0, sizeof(*ifr));
-	if (if_indextoname(pmd->if_index, ifr->ifr_name) == NULL)
-		return -errno;
-	return 0;
-}
-
-static int
-rtap_tap_ioctl(const struct rtap_pmd *pmd, unsigned long req, struct ifreq *ifr)
-{
-	if (ioctl(pmd->ctl_sock, req, ifr) < 0)
-		return -errno;
-	return 0;
-}
-
 /*
- * The fd is non-blocking because of how io_uring issues reads and writes on a
- * file without FMODE_NOWAIT, which a tun file lacks before Linux 6.4: a request
- * on a blocking fd is handed to an io-wq worker thread that sleeps in read(),
- * one kernel thread per posted read and a thread hop per write. With O_NONBLOCK
- * those kernels try the request inline; a read with nothing queued completes
- * with -EAGAIN and the Rx path simply posts it again. From 6.4 io_uring arms
- * its internal poll for either kind of fd and the flag makes no difference
- * (checked on 6.18: no worker threads, no -EAGAIN completions in both modes).
+ * The fds are non-blocking because of how io_uring issues reads and writes on
+ * a file without FMODE_NOWAIT, which a tun file lacks before Linux 6.4: a
+ * request on a blocking fd is handed to an io-wq worker thread that sleeps in
+ * read(), one kernel thread per posted read and a thread hop per write. With
+ * O_NONBLOCK those kernels try the request inline; a read with nothing queued
+ * completes with -EAGAIN and the Rx path posts it again. From 6.4 io_uring
+ * arms its internal poll for either kind of fd and the flag makes no
+ * difference (checked on 6.18: no worker threads, no -EAGAIN in both modes).
  */
 static int
-rtap_tap_open(const char *name, struct ifreq *ifr)
+rtap_tap_open(const char *name, char *actual)
 {
+	struct ifreq ifr = { .ifr_flags = RTAP_TUN_FLAGS };
 	int fd = open(RTAP_TUN_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0) {
 		PMD_LOG(ERR, "cannot open %s: %s", RTAP_TUN_DEV, strerror(errno));
 		return -errno;
 	}
-
-	memset(ifr, 0, sizeof(*ifr));
-	ifr->ifr_flags = RTAP_TUN_FLAGS;
-	rte_strlcpy(ifr->ifr_name, name, IFNAMSIZ);
-	if (ioctl(fd, TUNSETIFF, ifr) < 0) {
+	rte_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int err = -errno;
 
 		PMD_LOG(ERR, "TUNSETIFF %s: %s", name, strerror(errno));
 		close(fd);
 		return err;
 	}
+	if (actual != NULL)
+		rte_strlcpy(actual, ifr.ifr_name, IFNAMSIZ);
 	return fd;
 }
 
-/* An existing interface may only be reused when it is a TAP of ours. */
+/* An existing interface may only be reused when it is a TAP. */
 static int
-rtap_tap_check_existing(int sock, const char *name)
+rtap_tap_check_existing(const char *name)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int sock, ret = 0;
 
 	if (strchr(name, '%') != NULL || if_nametoindex(name) == 0)
 		return 0;
 
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	rte_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
-	ifr.ifr_data = (void *)&info;
-	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0 || strcmp(info.driver, "tun") != 0) {
+	if (sock < 0 || ioctl(sock, SIOCETHTOOL, &ifr) < 0 || strcmp(info.driver, "tun") != 0) {
 		PMD_LOG(ERR, "interface %s exists and is not a TAP", name);
-		return -EEXIST;
+		ret = -EEXIST;
 	}
-	return 0;
-}
-
-int
-rtap_tap_create(struct rtap_pmd *pmd, const char *name, bool persist)
-{
-	int vnet_hdr_len = RTAP_VNET_HDR_LEN;
-	struct ifreq ifr;
-	int ret;
-
-	pmd->keep_fd = -1;
-	pmd->persist = persist;
-	pmd->ctl_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (pmd->ctl_sock < 0) {
-		PMD_LOG(ERR, "control socket: %s", strerror(errno));
-		return -errno;
-	}
-
-	ret = rtap_tap_check_existing(pmd->ctl_sock, name);
-	if (ret < 0)
-		goto error;
-
-	ret = rtap_tap_open(name, &ifr);
-	if (ret < 0)
-		goto error;
-	pmd->keep_fd = ret;
-	rte_strlcpy(pmd->ifname, ifr.ifr_name, IFNAMSIZ);
-	pmd->if_index = if_nametoindex(pmd->ifname);
-
-	if (ioctl(pmd->keep_fd, TUNSETVNETHDRSZ, &vnet_hdr_len) < 0 ||
-	    ioctl(pmd->keep_fd, TUNSETPERSIST, (unsigned long)persist) < 0 ||
-	    ioctl(pmd->keep_fd, TUNSETOFFLOAD, 0UL) < 0) {
-		ret = -errno;
-		PMD_LOG(ERR, "%s: TAP setup: %s", pmd->ifname, strerror(errno));
-		goto error;
-	}
-
-	/*
-	 * This fd only keeps the interface alive between configurations; as an
-	 * attached queue the kernel would steer frames to it that nobody reads.
-	 */
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_DETACH_QUEUE;
-	if (ioctl(pmd->keep_fd, TUNSETQUEUE, &ifr) < 0) {
-		ret = -errno;
-		PMD_LOG(ERR, "%s: detach control queue: %s", pmd->ifname, strerror(errno));
-		goto error;
-	}
-	return 0;
-
-error:
-	rtap_tap_destroy(pmd);
+	if (sock >= 0)
+		close(sock);
 	return ret;
 }
 
 int
-rtap_tap_open_queue(const struct rtap_pmd *pmd)
+rtap_tap_create(const char *name, bool persist, char ifname[IFNAMSIZ],
+		int fds[RTAP_MAX_QUEUES])
 {
-	char name[IFNAMSIZ];
-	struct ifreq ifr;
+	int vnet_hdr_len = RTAP_VNET_HDR_LEN;
+	int i, ret;
 
-	if (if_indextoname(pmd->if_index, name) == NULL) {
-		PMD_LOG(ERR, "%s: interface is gone: %s", pmd->ifname, strerror(errno));
-		return -errno;
+	for (i = 0; i < RTAP_MAX_QUEUES; i++)
+		fds[i] = -1;
+
+	ret = rtap_tap_check_existing(name);
+	if (ret < 0)
+		return ret;
+
+	ret = rtap_tap_open(name, ifname);
+	if (ret < 0)
+		return ret;
+	fds[0] = ret;
+
+	if (ioctl(fds[0], TUNSETVNETHDRSZ, &vnet_hdr_len) < 0 ||
+	    ioctl(fds[0], TUNSETPERSIST, (unsigned long)persist) < 0 ||
+	    ioctl(fds[0], TUNSETOFFLOAD, 0UL) < 0) {
+		ret = -errno;
+		PMD_LOG(ERR, "%s: TAP setup: %s", ifname, strerror(errno));
+		goto error;
 	}
-	return rtap_tap_open(name, &ifr);
+
+	for (i = 1; i < RTAP_MAX_QUEUES; i++) {
+		ret = rtap_tap_open(ifname, NULL);
+		if (ret < 0)
+			goto error;
+		fds[i] = ret;
+	}
+
+	/* Queues are attached when the port is configured. */
+	for (i = 0; i < RTAP_MAX_QUEUES; i++) {
+		ret = rtap_tap_queue_attach(fds[i], false);
+		if (ret < 0)
+			goto error;
+	}
+	return 0;
+
+error:
+	rtap_tap_close(fds);
+	return ret;
 }
 
 void
-rtap_tap_destroy(struct rtap_pmd *pmd)
+rtap_tap_close(int fds[RTAP_MAX_QUEUES])
 {
+	int i;
+
 	/* Without TUNSETPERSIST the kernel deletes the interface with its last fd. */
-	if (pmd->keep_fd >= 0)
-		close(pmd->keep_fd);
-	if (pmd->ctl_sock >= 0)
-		close(pmd->ctl_sock);
-	pmd->keep_fd = -1;
-	pmd->ctl_sock = -1;
+	for (i = 0; i < RTAP_MAX_QUEUES; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/*
+ * A detached queue keeps the interface alive but gets no frames: the kernel
+ * spreads frames over attached queues only, and frames steered to a queue
+ * nobody reads would be lost.
+ */
+int
+rtap_tap_queue_attach(int fd, bool attach)
+{
+	struct ifreq ifr = { .ifr_flags = attach ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE };
+
+	if (ioctl(fd, TUNSETQUEUE, &ifr) < 0) {
+		PMD_LOG(ERR, "TUNSETQUEUE %s: %s", attach ? "attach" : "detach", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* A socket in the network namespace the interface is in now. */
+int
+rtap_tap_socket(int tap_fd, int domain, int type, int protocol)
+{
+	struct stat there, here;
+	int ns, self = -1, sock = -1, err = 0;
+
+	ns = ioctl(tap_fd, TUNGETDEVNETNS);
+	if (ns < 0)
+		return -errno;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || fstat(ns, &there) < 0 || fstat(self, &here) < 0) {
+		err = -errno;
+		goto out;
+	}
+
+	if (there.st_ino == here.st_ino && there.st_dev == here.st_dev) {
+		sock = socket(domain, type | SOCK_CLOEXEC, protocol);
+		err = sock < 0 ? -errno : 0;
+		goto out;
+	}
+
+	/* setns() moves only this thread, and only until it moves back. */
+	if (setns(ns, CLONE_NEWNET) < 0) {
+		err = -errno;
+		goto out;
+	}
+	sock = socket(domain, type | SOCK_CLOEXEC, protocol);
+	err = sock < 0 ? -errno : 0;
+	if (setns(self, CLONE_NEWNET) < 0)
+		rte_panic("rtap: cannot return to the thread's network namespace: %s\n",
+			  strerror(errno));
+out:
+	close(ns);
+	if (self >= 0)
+		close(self);
+	return sock >= 0 ? sock : err;
+}
+
+/* Issue an interface ioctl by the interface's current name in its namespace. */
+static int
+rtap_tap_ioctl(int tap_fd, unsigned long req, struct ifreq *ifr)
+{
+	struct ifreq tun = { 0 };
+	int sock, ret = 0;
+
+	if (ioctl(tap_fd, TUNGETIFF, &tun) < 0)
+		return -errno;	/* -EBADFD: the interface was deleted */
+	memcpy(ifr->ifr_name, tun.ifr_name, IFNAMSIZ);
+
+	sock = rtap_tap_socket(tap_fd, AF_INET, SOCK_DGRAM, 0);
+	if (sock < 0)
+		return sock;
+	if (ioctl(sock, req, ifr) < 0)
+		ret = -errno;
+	close(sock);
+	return ret;
 }
 
 int
-rtap_tap_get_flags(const struct rtap_pmd *pmd, unsigned int *flags)
+rtap_tap_name(int tap_fd, char name[IFNAMSIZ])
 {
-	struct ifreq ifr;
-	int ret = rtap_tap_ifreq(pmd, &ifr);
+	struct ifreq ifr = { 0 };
 
-	if (ret == 0)
-		ret = rtap_tap_ioctl(pmd, SIOCGIFFLAGS, &ifr);
+	if (ioctl(tap_fd, TUNGETIFF, &ifr) < 0)
+		return -errno;
+	rte_strlcpy(name, ifr.ifr_name, IFNAMSIZ);
+	return 0;
+}
+
+int
+rtap_tap_ifindex(int tap_fd)
+{
+	struct ifreq ifr = { 0 };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCGIFINDEX, &ifr);
+
+	return ret < 0 ? ret : ifr.ifr_ifindex;
+}
+
+int
+rtap_tap_get_flags(int tap_fd, unsigned int *flags)
+{
+	struct ifreq ifr = { 0 };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCGIFFLAGS, &ifr);
+
 	if (ret == 0)
 		*flags = (unsigned short)ifr.ifr_flags;
 	return ret;
 }
 
 int
-rtap_tap_set_flags(const struct rtap_pmd *pmd, unsigned int set, unsigned int clear)
+rtap_tap_set_flags(int tap_fd, unsigned int set, unsigned int clear)
 {
-	struct ifreq ifr;
-	int ret = rtap_tap_ifreq(pmd, &ifr);
+	struct ifreq ifr = { 0 };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCGIFFLAGS, &ifr);
 
-	if (ret == 0)
-		ret = rtap_tap_ioctl(pmd, SIOCGIFFLAGS, &ifr);
 	if (ret == 0) {
 		ifr.ifr_flags = (ifr.ifr_flags | set) & ~clear;
-		ret = rtap_tap_ioctl(pmd, SIOCSIFFLAGS, &ifr);
+		ret = rtap_tap_ioctl(tap_fd, SIOCSIFFLAGS, &ifr);
 	}
 	if (ret < 0)
-		PMD_LOG(ERR, "%s: set flags: %s", pmd->ifname, strerror(-ret));
+		PMD_LOG(ERR, "%s: set flags: %s", ifr.ifr_name, strerror(-ret));
 	return ret;
 }
 
 int
-rtap_tap_get_mtu(const struct rtap_pmd *pmd, int *mtu)
+rtap_tap_get_mtu(int tap_fd, int *mtu)
 {
-	struct ifreq ifr;
-	int ret = rtap_tap_ifreq(pmd, &ifr);
+	struct ifreq ifr = { 0 };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCGIFMTU, &ifr);
 
-	if (ret == 0)
-		ret = rtap_tap_ioctl(pmd, SIOCGIFMTU, &ifr);
 	if (ret == 0)
 		*mtu = ifr.ifr_mtu;
 	return ret;
 }
 
 int
-rtap_tap_set_mtu(const struct rtap_pmd *pmd, int mtu)
+rtap_tap_set_mtu(int tap_fd, int mtu)
 {
-	struct ifreq ifr;
-	int ret = rtap_tap_ifreq(pmd, &ifr);
+	struct ifreq ifr = { .ifr_mtu = mtu };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCSIFMTU, &ifr);
 
-	if (ret == 0) {
-		ifr.ifr_mtu = mtu;
-		ret = rtap_tap_ioctl(pmd, SIOCSIFMTU, &ifr);
-	}
 	if (ret < 0)
-		PMD_LOG(ERR, "%s: set MTU %d: %s", pmd->ifname, mtu, strerror(-ret));
+		PMD_LOG(ERR, "%s: set MTU %d: %s", ifr.ifr_name, mtu, strerror(-ret));
 	return ret;
 }
 
 int
-rtap_tap_set_mac(const struct rtap_pmd *pmd, const struct rte_ether_addr *mac)
+rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac)
 {
-	struct ifreq ifr;
-	int ret = rtap_tap_ifreq(pmd, &ifr);
+	struct ifreq ifr = { 0 };
+	int ret;
 
-	if (ret == 0) {
-		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-		memcpy(ifr.ifr_hwaddr.sa_data, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
-		ret = rtap_tap_ioctl(pmd, SIOCSIFHWADDR, &ifr);
-	}
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	ret = rtap_tap_ioctl(tap_fd, SIOCSIFHWADDR, &ifr);
 	if (ret < 0)
-		PMD_LOG(ERR, "%s: set MAC: %s", pmd->ifname, strerror(-ret));
+		PMD_LOG(ERR, "%s: set MAC: %s", ifr.ifr_name, strerror(-ret));
 	return ret;
 }
 
 int
-rtap_tap_set_offload(int fd, unsigned int tun_offloads)
+rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads)
 {
-	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tun_offloads) < 0) {
+	if (ioctl(tap_fd, TUNSETOFFLOAD, (unsigned long)tun_offloads) < 0) {
 		PMD_LOG(ERR, "TUNSETOFFLOAD %#x: %s", tun_offloads, strerror(errno));
 		return -errno;
 	}

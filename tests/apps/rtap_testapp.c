@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * A DPDK application the system tests drive over stdin/stdout, one command a
+ * line. It links the rtap driver objects directly, so it needs no -d plugin.
+ *
+ *   rtap_testapp <EAL args> -- [--pool-size N] [--mbuf-size N]
+ *
+ * Every command answers zero or more data lines, then "ok [values]" or
+ * "err <errno> <text>". Ports are referred to by port id. Values are decimal
+ * unless written 0x...
+ *
+ *   attach <devargs>                 hot-plug a vdev, "ok <port>"
+ *   detach <port>                    stop, close and unplug it
+ *   info <port>                      "ok if_index=.. max_rxq=.. min_mtu=.. max_mtu=..
+ *                                        rx_capa=0x.. tx_capa=0x.. mac=.."
+ *   configure <port> <nb_rxq> <nb_txq> [mtu=N] [rxoff=0x..] [txoff=0x..]
+ *             [desc=N] [lsc=0|1] [rxq_intr=0|1]
+ *                                    configure and set up every queue
+ *   start|stop|close <port>
+ *   rxq_start|rxq_stop|txq_start|txq_stop <port> <queue>
+ *   rx <port> <queue> <max> <timeout_ms>
+ *                                    poll until max frames or the timeout, one line per
+ *                                    frame: "pkt <len> <nb_segs> <ol_flags> <ptype>
+ *                                    <tso_segsz> <hex>", then "ok <count>"
+ *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|shared|nohead]
+ *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N]
+ *                                    send one frame cut into N-byte segments, "ok <sent>"
+ *   txburst <port> <queue> <count> <len> [seg=N]
+ *                                    send count frames, retrying partial bursts, "ok <sent>"
+ *   fwd <port_a> <port_b> <ms>       forward both ways for ms, "ok <a_to_b> <b_to_a>"
+ *   stats <port>                     "ok ipackets=.. ibytes=.. ierrors=.. imissed=..
+ *                                        rx_nombuf=.. opackets=.. obytes=.. oerrors=.."
+ *   xstats <port>                    "<name> <value>" lines, "ok <count>"
+ *   stats_reset <port>
+ *   link <port>                      "ok status=<0|1> speed=<Mbps>"
+ *   promisc|allmulti <port> on|off
+ *   mtu <port> <mtu>
+ *   mac <port> <xx:xx:xx:xx:xx:xx>
+ *   pool                             "ok avail=<free mbufs> size=<pool size>"
+ *   hold <n> / release               take n mbufs out of the pool / give them back
+ *   quit                             close every port and exit
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#define MAX_ARGS	16
+#define MAX_FRAME	65536
+#define BURST		32u
+
+static struct rte_mempool *pool;
+static unsigned int pool_size = 8192;
+static uint16_t mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+static struct rte_mbuf **held;
+static unsigned int nb_held;
+
+static int
+reply_err(int err, const char *what)
+{
+	printf("err %d %s: %s\n", err, what, strerror(err < 0 ? -err : err));
+	return 0;
+}
+
+/* key=value options after the positional arguments. */
+static const char *
+opt(char **argv, int argc, int first, const char *key)
+{
+	size_t n = strlen(key);
+	int i;
+
+	for (i = first; i < argc; i++)
+		if (strncmp(argv[i], key, n) == 0 && argv[i][n] == '=')
+			return argv[i] + n + 1;
+	return NULL;
+}
+
+static unsigned long long
+opt_num(char **argv, int argc, int first, const char *key, unsigned long long def)
+{
+	const char *v = opt(argv, argc, first, key);
+
+	return v == NULL ? def : strtoull(v, NULL, 0);
+}
+
+static size_t
+hex_decode(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	unsigned int byte;
+
+	while (n < max && sscanf(hex + 2 * n, "%2x", &byte) == 1)
+		out[n++] = byte;
+	return n;
+}
+
+static void
+print_pkt(const struct rte_mbuf *m)
+{
+	static uint8_t buf[MAX_FRAME];
+	const uint8_t *p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+	uint32_t i;
+
+	printf("pkt %u %u 0x%" PRIx64 " 0x%x %u ", m->pkt_len, m->nb_segs, m->ol_flags,
+	       m->packet_type, m->tso_segsz);
+	for (i = 0; i < m->pkt_len; i++)
+		printf("%02x", p[i]);
+	printf("\n");
+}
+
+/* Build a chain of seg-byte segments holding data. */
+static struct rte_mbuf *
+build_chain(const uint8_t *data, size_t len, uint16_t seg)
+{
+	struct rte_mbuf *head = NULL, *m;
+	size_t off = 0;
+
+	do {
+		size_t n = RTE_MIN((size_t)seg, len - off);
+
+		m = rte_pktmbuf_alloc(pool);
+		if (m == NULL || rte_pktmbuf_append(m, n) == NULL) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		memcpy(rte_pktmbuf_mtod(m, void *), data + off, n);
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) != 0)
+			return NULL;
+		off += n;
+	} while (off < len);
+	return head;
+}
+
+static int
+cmd_configure(char **argv, int argc)
+{
+	uint16_t port = atoi(argv[1]), nb_rxq = atoi(argv[2]), nb_txq = atoi(argv[3]);
+	uint16_t desc = opt_num(argv, argc, 4, "desc", 0);
+	struct rte_eth_conf conf = { 0 };
+	uint16_t q;
+	int ret;
+
+	conf.rxmode.mtu = opt_num(argv, argc, 4, "mtu", 0);
+	conf.rxmode.offloads = opt_num(argv, argc, 4, "rxoff", 0);
+	conf.txmode.offloads = opt_num(argv, argc, 4, "txoff", 0);
+	conf.intr_conf.lsc = opt_num(argv, argc, 4, "lsc", 0);
+	conf.intr_conf.rxq = opt_num(argv, argc, 4, "rxq_intr", 0);
+
+	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
+	if (ret < 0)
+		return reply_err(ret, "configure");
+	for (q = 0; q < nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, desc, rte_socket_id(), NULL, pool);
+		if (ret < 0)
+			return reply_err(ret, "rx_queue_setup");
+	}
+	for (q = 0; q < nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port, q, desc, rte_socket_id(), NULL);
+		if (ret < 0)
+			return reply_err(ret, "tx_queue_setup");
+	}
+	printf("ok\n");
+	return 0;
+}
+
+static int
+cmd_rx(char **argv)
+{
+	uint16_t port = atoi(argv[1]), queue = atoi(argv[2]);
+	unsigned int max = atoi(argv[3]), count = 0;
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * atoi(argv[4]) / 1000;
+	struct rte_mbuf *pkts[BURST];
+
+	while (count < max && rte_get_timer_cycles() < deadline) {
+		uint16_t n = rte_eth_rx_burst(port, queue, pkts, RTE_MIN(BURST, max - count));
+		uint16_t i;
+
+		for (i = 0; i < n; i++) {
+			print_pkt(pkts[i]);
+			rte_pktmbuf_free(pkts[i]);
+		}
+		count += n;
+	}
+	printf("ok %u\n", count);
+	return 0;
+}
+
+static int
+cmd_tx(char **argv, int argc)
+{
+	static uint8_t data[MAX_FRAME];
+	uint16_t port = atoi(argv[1]), queue = atoi(argv[2]);
+	size_t len = hex_decode(argv[3], data, sizeof(data));
+	const char *mode = opt(argv, argc, 4, "mode");
+	struct rte_mbuf *m, *orig = NULL;
+	uint16_t sent;
+
+	m = build_chain(data, len, opt_num(argv, argc, 4, "seg", mbuf_size - RTE_PKTMBUF_HEADROOM));
+	if (m == NULL)
+		return reply_err(-ENOMEM, "build");
+
+	if (mode != NULL && strcmp(mode, "indirect") == 0) {
+		/* The data stays in the original; the port sees clones only. */
+		orig = m;
+		m = rte_pktmbuf_clone(orig, pool);
+		if (m == NULL) {
+			rte_pktmbuf_free(orig);
+			return reply_err(-ENOMEM, "clone");
+		}
+	} else if (mode != NULL && strcmp(mode, "shared") == 0) {
+		orig = m;
+		rte_mbuf_refcnt_update(m, 1);
+	} else if (mode != NULL && strcmp(mode, "nohead") == 0) {
+		/* Move the data to the very start of the buffer: no headroom left. */
+		if (m->nb_segs != 1) {
+			rte_pktmbuf_free(m);
+			return reply_err(-EINVAL, "nohead needs one segment");
+		}
+		memmove(m->buf_addr, rte_pktmbuf_mtod(m, void *), m->data_len);
+		m->data_off = 0;
+	}
+
+	m->ol_flags |= opt_num(argv, argc, 4, "ol", 0);
+	m->l2_len = opt_num(argv, argc, 4, "l2", 0);
+	m->l3_len = opt_num(argv, argc, 4, "l3", 0);
+	m->l4_len = opt_num(argv, argc, 4, "l4", 0);
+	m->tso_segsz = opt_num(argv, argc, 4, "mss", 0);
+
+	sent = rte_eth_tx_burst(port, queue, &m, 1);
+	if (sent == 0)
+		rte_pktmbuf_free(m);
+	rte_pktmbuf_free(orig);
+	printf("ok %u\n", sent);
+	return 0;
+}
+
+static int
+cmd_txburst(char **argv, int argc)
+{
+	static uint8_t data[MAX_FRAME];
+	uint16_t port = atoi(argv[1]), queue = atoi(argv[2]);
+	unsigned int count = atoi(argv[3]), len = atoi(argv[4]), sent = 0, idle = 0;
+	uint16_t seg = opt_num(argv, argc, 5, "seg", mbuf_size - RTE_PKTMBUF_HEADROOM);
+	unsigned int i;
+
+	/* Broadcast frames of a local ethertype, numbered so loss is visible. */
+	memset(data, 0xff, RTE_ETHER_ADDR_LEN);
+	memset(data + 6, 0x02, RTE_ETHER_ADDR_LEN);
+	data[12] = 0x88;
+	data[13] = 0xb5;
+	for (i = 18; i < len; i++)
+		data[i] = i;
+
+	while (sent < count && idle < 1000000) {
+		struct rte_mbuf *pkts[BURST];
+		uint16_t n = RTE_MIN(BURST, count - sent), k, done;
+
+		for (k = 0; k < n; k++) {
+			uint32_t seq = rte_cpu_to_be_32(sent + k);
+
+			memcpy(data + 14, &seq, sizeof(seq));
+			pkts[k] = build_chain(data, len, seg);
+			if (pkts[k] == NULL)
+				break;
+		}
+		done = rte_eth_tx_burst(port, queue, pkts, k);
+		for (n = done; n < k; n++)
+			rte_pktmbuf_free(pkts[n]);
+		sent += done;
+		idle = done ? 0 : idle + 1;
+	}
+	printf("ok %u\n", sent);
+	return 0;
+}
+
+static int
+cmd_fwd(char **argv)
+{
+	uint16_t ports[2] = { atoi(argv[1]), atoi(argv[2]) };
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * atoi(argv[3]) / 1000;
+	uint64_t moved[2] = { 0, 0 };
+	struct rte_mbuf *pkts[BURST];
+
+	while (rte_get_timer_cycles() < deadline) {
+		int d;
+
+		for (d = 0; d < 2; d++) {
+			uint16_t n = rte_eth_rx_burst(ports[d], 0, pkts, BURST);
+			uint16_t done = rte_eth_tx_burst(ports[!d], 0, pkts, n);
+
+			rte_pktmbuf_free_bulk(pkts + done, n - done);
+			moved[d] += done;
+		}
+	}
+	printf("ok %" PRIu64 " %" PRIu64 "\n", moved[0], moved[1]);
+	return 0;
+}
+
+static int
+cmd_stats(uint16_t port)
+{
+	struct rte_eth_stats s;
+	int ret = rte_eth_stats_get(port, &s);
+
+	if (ret < 0)
+		return reply_err(ret, "stats_get");
+	printf("ok ipackets=%" PRIu64 " ibytes=%" PRIu64 " ierrors=%" PRIu64
+	       " imissed=%" PRIu64 " rx_nombuf=%" PRIu64 " opackets=%" PRIu64
+	       " obytes=%" PRIu64 " oerrors=%" PRIu64 "\n", s.ipackets, s.ibytes, s.ierrors,
+	       s.imissed, s.rx_nombuf, s.opackets, s.obytes, s.oerrors);
+	return 0;
+}
+
+static int
+cmd_xstats(uint16_t port)
+{
+	int n = rte_eth_xstats_get_names(port, NULL, 0), i;
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *values;
+
+	if (n < 0)
+		return reply_err(n, "xstats");
+	names = calloc(n, sizeof(*names));
+	values = calloc(n, sizeof(*values));
+	if (rte_eth_xstats_get_names(port, names, n) != n ||
+	    rte_eth_xstats_get(port, values, n) != n) {
+		free(names);
+		free(values);
+		return reply_err(-EIO, "xstats");
+	}
+	for (i = 0; i < n; i++)
+		printf("%s %" PRIu64 "\n", names[values[i].id].name, values[i].value);
+	printf("ok %d\n", n);
+	free(names);
+	free(values);
+	return 0;
+}
+
+static int
+cmd_info(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+	int ret = rte_eth_dev_info_get(port, &info);
+
+	if (ret == 0)
+		ret = rte_eth_macaddr_get(port, &mac);
+	if (ret < 0)
+		return reply_err(ret, "info");
+	rte_ether_format_addr(buf, sizeof(buf), &mac);
+	printf("ok if_index=%u max_rxq=%u max_txq=%u min_mtu=%u max_mtu=%u max_rx_pktlen=%u "
+	       "rx_capa=0x%" PRIx64 " tx_capa=0x%" PRIx64 " mac=%s driver=%s\n",
+	       info.if_index, info.max_rx_queues, info.max_tx_queues, info.min_mtu,
+	       info.max_mtu, info.max_rx_pktlen, info.rx_offload_capa, info.tx_offload_capa,
+	       buf, info.driver_name);
+	return 0;
+}
+
+static int
+cmd_attach(const char *devargs)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	const char *comma = strchr(devargs, ',');
+	uint16_t port;
+	int ret;
+
+	rte_strscpy(name, devargs, comma ? (size_t)(comma - devargs + 1) : sizeof(name));
+	ret = rte_vdev_init(name, comma ? comma + 1 : NULL);
+	if (ret < 0)
+		return reply_err(ret, "attach");
+	ret = rte_eth_dev_get_port_by_name(name, &port);
+	if (ret < 0)
+		return reply_err(ret, "port_by_name");
+	printf("ok %u\n", port);
+	return 0;
+}
+
+static int
+cmd_detach(uint16_t port)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	int ret = rte_eth_dev_get_name_by_port(port, name);
+
+	if (ret == 0)
+		ret = rte_eth_dev_stop(port);
+	if (ret == 0)
+		ret = rte_eth_dev_close(port);
+	if (ret == 0)
+		ret = rte_vdev_uninit(name);
+	if (ret < 0)
+		return reply_err(ret, "detach");
+	printf("ok\n");
+	return 0;
+}
+
+static int
+cmd_hold(unsigned int n)
+{
+	held = realloc(held, (nb_held + n) * sizeof(*held));
+	while (n-- > 0) {
+		held[nb_held] = rte_pktmbuf_alloc(pool);
+		if (held[nb_held] == NULL)
+			break;
+		nb_held++;
+	}
+	printf("ok %u\n", nb_held);
+	return 0;
+}
+
+static int
+reply(int ret, const char *what)
+{
+	if (ret < 0)
+		return reply_err(ret, what);
+	printf("ok\n");
+	return 0;
+}
+
+static int
+on_off(const char *arg)
+{
+	return strcmp(arg, "on") == 0;
+}
+
+static void
+close_all(void)
+{
+	uint16_t port;
+
+	RTE_ETH_FOREACH_DEV(port) {
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+}
+
+/* Returns 1 on quit. */
+static int
+dispatch(char **argv, int argc)
+{
+	const char *c = argv[0];
+	uint16_t port = argc > 1 ? atoi(argv[1]) : 0;
+	uint16_t queue = argc > 2 ? atoi(argv[2]) : 0;
+	struct rte_ether_addr mac;
+	struct rte_eth_link link;
+
+	if (strcmp(c, "quit") == 0)
+		return 1;
+	if (strcmp(c, "pool") == 0)
+		printf("ok avail=%u size=%u\n", rte_mempool_avail_count(pool), pool->size);
+	else if (strcmp(c, "release") == 0) {
+		rte_pktmbuf_free_bulk(held, nb_held);
+		nb_held = 0;
+		printf("ok\n");
+	} else if (argc < 2)
+		reply_err(-EINVAL, "missing arguments");
+	else if (strcmp(c, "attach") == 0)
+		cmd_attach(argv[1]);
+	else if (strcmp(c, "hold") == 0)
+		cmd_hold(atoi(argv[1]));
+	else if (strcmp(c, "detach") == 0)
+		cmd_detach(port);
+	else if (strcmp(c, "info") == 0)
+		cmd_info(port);
+	else if (strcmp(c, "configure") == 0 && argc >= 4)
+		cmd_configure(argv, argc);
+	else if (strcmp(c, "start") == 0)
+		reply(rte_eth_dev_start(port), c);
+	else if (strcmp(c, "stop") == 0)
+		reply(rte_eth_dev_stop(port), c);
+	else if (strcmp(c, "close") == 0)
+		reply(rte_eth_dev_close(port), c);
+	else if (strcmp(c, "rxq_start") == 0)
+		reply(rte_eth_dev_rx_queue_start(port, queue), c);
+	else if (strcmp(c, "rxq_stop") == 0)
+		reply(rte_eth_dev_rx_queue_stop(port, queue), c);
+	else if (strcmp(c, "txq_start") == 0)
+		reply(rte_eth_dev_tx_queue_start(port, queue), c);
+	else if (strcmp(c, "txq_stop") == 0)
+		reply(rte_eth_dev_tx_queue_stop(port, queue), c);
+	else if (strcmp(c, "rx") == 0 && argc >= 5)
+		cmd_rx(argv);
+	else if (strcmp(c, "tx") == 0 && argc >= 4)
+		cmd_tx(argv, argc);
+	else if (strcmp(c, "txburst") == 0 && argc >= 5)
+		cmd_txburst(argv, argc);
+	else if (strcmp(c, "fwd") == 0 && argc >= 4)
+		cmd_fwd(argv);
+	else if (strcmp(c, "stats") == 0)
+		cmd_stats(port);
+	else if (strcmp(c, "xstats") == 0)
+		cmd_xstats(port);
+	else if (strcmp(c, "stats_reset") == 0)
+		reply(rte_eth_stats_reset(port), c);
+	else if (strcmp(c, "link") == 0) {
+		int ret = rte_eth_link_get_nowait(port, &link);
+
+		if (ret < 0)
+			reply_err(ret, c);
+		else
+			printf("ok status=%u speed=%u\n", link.link_status, link.link_speed);
+	} else if (strcmp(c, "promisc") == 0 && argc >= 3)
+		reply(on_off(argv[2]) ? rte_eth_promiscuous_enable(port) :
+			rte_eth_promiscuous_disable(port), c);
+	else if (strcmp(c, "allmulti") == 0 && argc >= 3)
+		reply(on_off(argv[2]) ? rte_eth_allmulticast_enable(port) :
+			rte_eth_allmulticast_disable(port), c);
+	else if (strcmp(c, "mtu") == 0 && argc >= 3)
+		reply(rte_eth_dev_set_mtu(port, atoi(argv[2])), c);
+	else if (strcmp(c, "mac") == 0 && argc >= 3) {
+		if (rte_ether_unformat_addr(argv[2], &mac) < 0)
+			reply_err(-EINVAL, c);
+		else
+			reply(rte_eth_dev_default_mac_addr_set(port, &mac), c);
+	} else
+		reply_err(-EINVAL, "unknown command or missing arguments");
+	return 0;
+}
+
+static void
+parse_app_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pool-size", required_argument, NULL, 'p' },
+		{ "mbuf-size", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'p')
+			pool_size = atoi(optarg);
+		else if (c == 'm')
+			mbuf_size = atoi(optarg);
+		else
+			rte_exit(EXIT_FAILURE, "usage: rtap_testapp <EAL> -- "
+				 "[--pool-size N] [--mbuf-size N]\n");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static char line[2 * MAX_FRAME + 256];
+	int ret = rte_eal_init(argc, argv);
+
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "EAL init failed\n");
+	parse_app_args(argc - ret, argv + ret);
+
+	/* No per-lcore cache: the available count must be exact at any time. */
+	pool = rte_pktmbuf_pool_create("testapp_pool", pool_size, 0, 0, mbuf_size,
+				       rte_socket_id());
+	if (pool == NULL)
+		rte_exit(EXIT_FAILURE, "cannot create the mbuf pool\n");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready\n");
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		char *args[MAX_ARGS], *save = NULL, *tok;
+		int n = 0;
+
+		for (tok = strtok_r(line, " \t\n", &save); tok != NULL && n < MAX_ARGS;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			args[n++] = tok;
+		if (n > 0 && dispatch(args, n) != 0)
+			break;
+	}
+
+	close_all();
+	if (nb_held > 0)
+		rte_pktmbuf_free_bulk(held, nb_held);
+	free(held);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	printf("bye\n");
+	return 0;
+}

@@ -1,0 +1,331 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Shared fixtures of the system tests: real TAP interfaces, real namespaces.
+
+Everything a test creates has a name with a random token, so several runs can
+share the machine, and is removed at teardown, also when the test fails.
+"""
+
+import hashlib
+import os
+import secrets
+import select
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("RTAP_BUILD", ROOT / "build"))
+TESTAPP = Path(os.environ.get("RTAP_TESTAPP", BUILD / "tests" / "rtap_testapp"))
+PLUGIN = BUILD / "drivers" / "net" / "rtap" / "librte_net_rtap.so"
+
+
+def sh(cmd, ns=None, check=True, **kw):
+    """Run a command (a string, split on blanks, or a list), in a netns if asked."""
+    args = cmd.split() if isinstance(cmd, str) else list(cmd)
+    if ns:
+        args = ["ip", "netns", "exec", ns] + args
+    return subprocess.run(args, check=check, capture_output=True, text=True, **kw)
+
+
+def token():
+    return secrets.token_hex(3)
+
+
+def if_exists(name, ns=None):
+    return sh(f"ip link show dev {name}", ns=ns, check=False).returncode == 0
+
+
+def if_stat(name, counter, ns=None):
+    out = sh(f"cat /sys/class/net/{name}/statistics/{counter}", ns=ns).stdout
+    return int(out)
+
+
+def disable_ipv6(name, ns=None):
+    sh(f"sysctl -qw net.ipv6.conf.{name}.disable_ipv6=1", ns=ns)
+
+
+@dataclass
+class Pkt:
+    length: int
+    nb_segs: int
+    ol_flags: int
+    ptype: int
+    tso_segsz: int
+    data: bytes
+
+
+class AppError(Exception):
+    pass
+
+
+class TestApp:
+    """The DPDK test application (tests/apps/rtap_testapp.c) behind a pipe."""
+
+    def __init__(self, tmp_path, vdevs=(), pool_size=8192, mbuf_size=2176, eal=()):
+        self.log_path = tmp_path / f"testapp-{token()}.log"
+        self.log = open(self.log_path, "w")
+        args = [str(TESTAPP), "--no-huge", "-m", "512", "--no-pci",
+                "--lcores", "0@(0-1)", "--file-prefix", f"rtapt{token()}",
+                "--log-level", "pmd.net.rtap:info", *eal]
+        args += [f"--vdev={v}" for v in vdevs]
+        args += ["--", "--pool-size", str(pool_size), "--mbuf-size", str(mbuf_size)]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log)
+        self.buf = b""
+        line = self._readline(60)
+        if line != "ready":
+            raise AppError(f"test app did not start: {line!r}: {self.stderr()}")
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stderr(self):
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def _readline(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AppError("test app timed out")
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    raise AppError(f"test app exited: {self.stderr()[-2000:]}")
+                self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def call(self, line, timeout=60):
+        """Send a command; return (ok, data lines, the words after ok/err)."""
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+        data = []
+        while True:
+            reply = self._readline(timeout)
+            if reply == "ok" or reply.startswith("ok "):
+                return True, data, reply[3:]
+            if reply.startswith("err "):
+                return False, data, reply[4:]
+            data.append(reply)
+
+    def cmd(self, line, timeout=60):
+        ok, data, rest = self.call(line, timeout)
+        if not ok:
+            raise AppError(f"{line.split()[0]}: {rest}")
+        return data, rest
+
+    def kv(self, line):
+        _, rest = self.cmd(line)
+        return dict(w.split("=", 1) for w in rest.split())
+
+    def attach(self, devargs):
+        return int(self.cmd(f"attach {devargs}")[1])
+
+    def start_port(self, port, nb_rxq=1, nb_txq=1, **opts):
+        extra = " ".join(f"{k}={v}" for k, v in opts.items())
+        self.cmd(f"configure {port} {nb_rxq} {nb_txq} {extra}")
+        self.cmd(f"start {port}")
+
+    def rx(self, port, max_pkts, timeout_ms=2000, queue=0):
+        data, rest = self.cmd(f"rx {port} {queue} {max_pkts} {timeout_ms}",
+                              timeout=timeout_ms / 1000 + 30)
+        pkts = []
+        for line in data:
+            _, length, segs, flags, ptype, tso, hexdata = (line.split() + [""])[:7]
+            pkts.append(Pkt(int(length), int(segs), int(flags, 16), int(ptype, 16),
+                            int(tso), bytes.fromhex(hexdata)))
+        assert int(rest) == len(pkts)
+        return pkts
+
+    def tx(self, port, frame, queue=0, **opts):
+        extra = " ".join(f"{k}={v}" for k, v in opts.items())
+        return int(self.cmd(f"tx {port} {queue} {frame.hex()} {extra}")[1])
+
+    def stats(self, port):
+        return {k: int(v) for k, v in self.kv(f"stats {port}").items()}
+
+    def xstats(self, port):
+        data, _ = self.cmd(f"xstats {port}")
+        return {name: int(value) for name, value in (line.split() for line in data)}
+
+    def pool(self):
+        kv = self.kv("pool")
+        return int(kv["avail"]), int(kv["size"])
+
+    def fd_targets(self):
+        fds = Path(f"/proc/{self.pid}/fd")
+        out = []
+        for fd in fds.iterdir():
+            try:
+                out.append(os.readlink(fd))
+            except FileNotFoundError:
+                pass
+        return out
+
+    def kernel_fds(self):
+        """The TAP and io_uring descriptors the process holds."""
+        return sorted(t for t in self.fd_targets() if "tun" in t or "io_uring" in t)
+
+    def quit(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=60)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    apps = []
+
+    def make(**kw):
+        app = TestApp(tmp_path, **kw)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.quit()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def names():
+    """Unique interface names: names('a') -> 'rta<token>', at most 15 characters."""
+    made = []
+
+    def make(tag=""):
+        name = f"rt{tag}{token()}"[:15]
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        if if_exists(name):
+            sh(f"ip link del {name}", check=False)
+
+
+@pytest.fixture
+def netns():
+    """netns() -> a new network namespace name, deleted at teardown."""
+    made = []
+
+    def make():
+        name = f"rtapns-{token()}"
+        sh(f"ip netns add {name}")
+        sh("ip link set lo up", ns=name)
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        sh(f"ip netns pids {name}", check=False)
+        for pid in sh(f"ip netns pids {name}", check=False).stdout.split():
+            subprocess.run(["kill", "-9", pid], check=False)
+        sh(f"ip netns del {name}", check=False)
+
+
+def move_to_netns(ifname, ns, addrs=()):
+    sh(f"ip link set {ifname} netns {ns}")
+    disable_ipv6(ifname, ns=ns)
+    for addr in addrs:
+        sh(f"ip addr add {addr} dev {ifname}", ns=ns)
+    sh(f"ip link set {ifname} up", ns=ns)
+
+
+@pytest.fixture(scope="session")
+def plugin():
+    """The plugin staged where EAL accepts a -d path: no world-writable parent."""
+    digest = hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+    stage = Path("/run/rtap") / digest
+    stage.mkdir(parents=True, exist_ok=True)
+    os.chmod("/run/rtap", 0o755)
+    os.chmod(stage, 0o755)
+    dest = stage / PLUGIN.name
+    shutil.copy2(PLUGIN, dest)
+    return dest
+
+
+class RawSocket:
+    """An AF_PACKET socket on a kernel interface: what the kernel sends/receives."""
+
+    ETH_P_ALL = 0x0003
+
+    def __init__(self, ifname):
+        self.ifname = ifname
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                  socket.htons(self.ETH_P_ALL))
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 24)
+        self.sock.bind((ifname, 0))
+
+    def send(self, frame):
+        return self.sock.send(frame)
+
+    def recv_all(self, count, timeout=5.0, incoming_only=True):
+        """Frames the interface received (PACKET_HOST/BROADCAST/...), not its own."""
+        frames = []
+        deadline = time.monotonic() + timeout
+        while len(frames) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if not ready:
+                break
+            data, addr = self.sock.recvfrom(1 << 17)
+            if incoming_only and addr[2] == socket.PACKET_OUTGOING:
+                continue
+            frames.append(data)
+        return frames
+
+    def drain(self):
+        self.sock.setblocking(False)
+        try:
+            while True:
+                self.sock.recv(1 << 17)
+        except BlockingIOError:
+            pass
+        self.sock.setblocking(True)
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def raw_socket():
+    socks = []
+
+    def make(ifname):
+        s = RawSocket(ifname)
+        socks.append(s)
+        return s
+
+    yield make
+    for s in socks:
+        s.close()
+
+
+def frame(length, seq=0, dst=b"\xff" * 6, src=b"\x02\x00\x00\x00\x00\x01",
+          ethertype=b"\x88\xb5"):
+    """An Ethernet frame of exactly length bytes with a recognisable payload."""
+    head = dst + src + ethertype + seq.to_bytes(4, "big")
+    body = bytes((i * 7 + seq) & 0xFF for i in range(length - len(head)))
+    return (head + body)[:length]

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * Unit tests of the data path's pure pieces against a real mempool: Rx chain
+ * allocation for a frame size, the segment length fix-up, where the Tx
+ * virtio-net header may go, and the fixed MAC address.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "rtap.h"
+
+#define SEG_ROOM	512	/* data room after the headroom of the small pool */
+#define POOL_SIZE	256
+
+static struct rte_mempool *small_pool;	/* forces chains */
+static struct rte_mempool *big_pool;	/* one mbuf per 1500-byte frame */
+
+static int
+eal_setup(void **state __rte_unused)
+{
+	char prefix[64];
+	char *argv[] = { "unit", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
+			 "--log-level=lib.eal:error", "--file-prefix", prefix };
+
+	snprintf(prefix, sizeof(prefix), "rtap-unit-%d", getpid());
+	if (rte_eal_init(RTE_DIM(argv), argv) < 0)
+		return -1;
+	small_pool = rte_pktmbuf_pool_create("small", POOL_SIZE, 0, 0,
+					     SEG_ROOM + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	big_pool = rte_pktmbuf_pool_create("big", POOL_SIZE, 0, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	return small_pool && big_pool ? 0 : -1;
+}
+
+static int
+eal_teardown(void **state __rte_unused)
+{
+	rte_mempool_free(small_pool);
+	rte_mempool_free(big_pool);
+	return rte_eal_cleanup();
+}
+
+static int
+pools_full(void **state __rte_unused)
+{
+	assert_int_equal(rte_mempool_avail_count(small_pool), POOL_SIZE);
+	assert_int_equal(rte_mempool_avail_count(big_pool), POOL_SIZE);
+	return 0;
+}
+
+static void
+test_chain_alloc_single(void **state __rte_unused)
+{
+	struct rte_mbuf *m = rtap_rx_chain_alloc(big_pool, 1500 + RTAP_FRAME_OVERHEAD);
+
+	assert_non_null(m);
+	assert_int_equal(m->nb_segs, 1);
+	assert_null(m->next);
+	assert_true(rte_pktmbuf_tailroom(m) >= 1500 + RTAP_FRAME_OVERHEAD);
+	/* The virtio-net header is read into the headroom in front of the data. */
+	assert_true(rte_pktmbuf_headroom(m) >= RTAP_VNET_HDR_LEN);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_chain_alloc_for_mtu(void **state __rte_unused)
+{
+	/* A tagged 9000-byte MTU frame: 9022 bytes in 512-byte segments. */
+	uint32_t frame = 9000 + RTAP_FRAME_OVERHEAD, room = 0;
+	struct rte_mbuf *m = rtap_rx_chain_alloc(small_pool, frame), *seg;
+	unsigned int n = 0;
+
+	assert_non_null(m);
+	for (seg = m; seg != NULL; seg = seg->next, n++)
+		room += rte_pktmbuf_tailroom(seg);
+	assert_int_equal(n, (frame + SEG_ROOM - 1) / SEG_ROOM);
+	assert_int_equal(m->nb_segs, n);
+	assert_true(room >= frame);
+	assert_true(room - frame < SEG_ROOM);
+	assert_int_equal(rte_mempool_avail_count(small_pool), POOL_SIZE - n);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_chain_alloc_limits(void **state __rte_unused)
+{
+	struct rte_mbuf *hold[POOL_SIZE];
+
+	/* More segments than a read may take: refused, nothing taken. */
+	assert_null(rtap_rx_chain_alloc(small_pool, (RTAP_MAX_SEGS + 1) * SEG_ROOM));
+	assert_int_equal(rte_mempool_avail_count(small_pool), POOL_SIZE);
+
+	/* Two mbufs left and three needed: all or nothing. */
+	assert_int_equal(rte_pktmbuf_alloc_bulk(small_pool, hold, POOL_SIZE - 2), 0);
+	assert_null(rtap_rx_chain_alloc(small_pool, 3 * SEG_ROOM));
+	assert_int_equal(rte_mempool_avail_count(small_pool), 2);
+	rte_pktmbuf_free_bulk(hold, POOL_SIZE - 2);
+}
+
+static struct rte_mbuf *
+chain3(void)
+{
+	struct rte_mbuf *m = rtap_rx_chain_alloc(small_pool, 3 * SEG_ROOM);
+
+	assert_non_null(m);
+	assert_int_equal(m->nb_segs, 3);
+	return m;
+}
+
+static void
+test_trim_frees_unused_tail(void **state __rte_unused)
+{
+	struct rte_mbuf *m = chain3();
+
+	assert_int_equal(rtap_rx_chain_trim(m, 1000), 0);
+	assert_int_equal(m->pkt_len, 1000);
+	assert_int_equal(m->nb_segs, 2);
+	assert_int_equal(m->data_len, SEG_ROOM);
+	assert_int_equal(m->next->data_len, 1000 - SEG_ROOM);
+	assert_null(m->next->next);
+	assert_int_equal(rte_mempool_avail_count(small_pool), POOL_SIZE - 2);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_trim_boundaries(void **state __rte_unused)
+{
+	struct rte_mbuf *m = chain3();
+
+	assert_int_equal(rtap_rx_chain_trim(m, SEG_ROOM), 0);
+	assert_int_equal(m->nb_segs, 1);
+	assert_int_equal(m->data_len, SEG_ROOM);
+	assert_null(m->next);
+	rte_pktmbuf_free(m);
+
+	m = chain3();
+	assert_int_equal(rtap_rx_chain_trim(m, 3 * SEG_ROOM), 0);
+	assert_int_equal(m->nb_segs, 3);
+	assert_int_equal(m->pkt_len, 3 * SEG_ROOM);
+	assert_int_equal(m->next->next->data_len, SEG_ROOM);
+	rte_pktmbuf_free(m);
+
+	m = chain3();
+	assert_int_equal(rtap_rx_chain_trim(m, 1), 0);
+	assert_int_equal(m->nb_segs, 1);
+	assert_int_equal(m->pkt_len, 1);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_trim_truncated_leaves_chain(void **state __rte_unused)
+{
+	struct rte_mbuf *m = chain3();
+
+	/* The kernel reports the full length of a frame it had to cut. */
+	assert_int_equal(rtap_rx_chain_trim(m, 3 * SEG_ROOM + 1), -EMSGSIZE);
+	assert_int_equal(m->nb_segs, 3);
+	assert_int_equal(m->pkt_len, 0);
+	assert_int_equal(m->data_len, 0);
+	assert_int_equal(rte_mempool_avail_count(small_pool), POOL_SIZE - 3);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_hdr_placement(void **state __rte_unused)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(big_pool), *clone;
+
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, 60));
+	assert_true(rtap_tx_hdr_in_headroom(m));
+
+	/* Shared: another owner may read the bytes in front of the data. */
+	rte_mbuf_refcnt_update(m, 1);
+	assert_false(rtap_tx_hdr_in_headroom(m));
+	rte_mbuf_refcnt_update(m, -1);
+
+	/* Indirect: the headroom belongs to the mbuf it is attached to. */
+	clone = rte_pktmbuf_clone(m, big_pool);
+	assert_non_null(clone);
+	assert_false(rtap_tx_hdr_in_headroom(clone));
+	rte_pktmbuf_free(clone);
+
+	/* Direct but no room for the header. */
+	m->data_off = RTAP_VNET_HDR_LEN - 1;
+	assert_false(rtap_tx_hdr_in_headroom(m));
+	m->data_off = RTAP_VNET_HDR_LEN;
+	assert_true(rtap_tx_hdr_in_headroom(m));
+	rte_pktmbuf_free(m);
+}
+
+static int
+mac_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, RTE_ETHER_ADDR_LEN);
+}
+
+static void
+test_fixed_mac(void **state __rte_unused)
+{
+	enum { N = 20000 };
+	static struct rte_ether_addr macs[N];
+	struct rte_ether_addr again;
+	char name[IFNAMSIZ];
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), i % 2 ? "rtap%d" : "dtap%d", i / 2);
+		rtap_fixed_mac(name, &macs[i]);
+		assert_true(rte_is_unicast_ether_addr(&macs[i]));
+		assert_true(rte_is_local_admin_ether_addr(&macs[i]));
+	}
+	rtap_fixed_mac("dtap0", &again);
+	assert_true(rte_is_same_ether_addr(&again, &macs[0]));
+
+	qsort(macs, N, sizeof(macs[0]), mac_cmp);
+	for (i = 1; i < N; i++)
+		assert_false(rte_is_same_ether_addr(&macs[i - 1], &macs[i]));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_chain_alloc_single, pools_full),
+		cmocka_unit_test_teardown(test_chain_alloc_for_mtu, pools_full),
+		cmocka_unit_test_teardown(test_chain_alloc_limits, pools_full),
+		cmocka_unit_test_teardown(test_trim_frees_unused_tail, pools_full),
+		cmocka_unit_test_teardown(test_trim_boundaries, pools_full),
+		cmocka_unit_test_teardown(test_trim_truncated_leaves_chain, pools_full),
+		cmocka_unit_test_teardown(test_hdr_placement, pools_full),
+		cmocka_unit_test(test_fixed_mac),
+	};
+
+	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+}
