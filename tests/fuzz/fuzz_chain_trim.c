@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m = rtap_rx_chain_alloc(mp, frame_size);
 	if (m == NULL) {
 		/* Only a frame needing more than RTAP_MAX_SEGS segments is refused. */
-		if ((frame_size + fuzz_rooms[idx] - 1) / fuzz_rooms[idx] <= RTAP_MAX_SEGS)
+		if (rtap_rx_chain_segs(fuzz_rooms[idx], frame_size) <= RTAP_MAX_SEGS)
 			abort();
 		fuzz_check_pool_full(mp);
 		return 0;
@@ -62,16 +62,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_chain(m);
 	for (seg = m; seg != NULL; seg = seg->next)
 		room += rte_pktmbuf_tailroom(seg);
-	if (room < frame_size)
+	/* Room for a byte more than the frame, so a cut read shows. */
+	if (room <= frame_size)
 		abort();
 	nb_segs = m->nb_segs;
 
 	if (rtap_rx_chain_trim(m, len) == 0) {
-		if (len > room || m->pkt_len != len || m->nb_segs > nb_segs)
+		if (len >= room || m->pkt_len != len || m->nb_segs > nb_segs)
 			abort();
 		fuzz_check_chain(m);
 		fuzz_touch_packet(m);
-	} else if (len <= room || m->nb_segs != nb_segs) {
+	} else if (len < room || m->nb_segs != nb_segs) {
 		abort();
 	}
 	rte_pktmbuf_free(m);

@@ -198,8 +198,13 @@ def app_factory(tmp_path):
         return app
 
     yield make
-    for app in apps:
-        app.quit()
+    # A crash or hang at close, or a sanitizer report at exit (ASan, UBSan,
+    # LSan in the build of scripts/test-sanitize.sh), fails the test.
+    failed = [(app.quit(), app) for app in apps]
+    failed = [(rc, app) for rc, app in failed if rc != 0]
+    if failed:
+        rc, app = failed[0]
+        pytest.fail(f"test app exited with {rc}: {app.stderr()[-4000:]}")
 
 
 @pytest.fixture

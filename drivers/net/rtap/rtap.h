@@ -148,6 +148,17 @@ int rtap_tap_set_mtu(int tap_fd, int mtu);
 int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
 int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
 
+/*
+ * Segments of seg_room bytes an Rx chain needs for frames of up to frame_size
+ * bytes. One byte more than the frame: a TAP read returns only what fit, so a
+ * read that filled every byte of the chain may have been cut short.
+ */
+static inline uint32_t
+rtap_rx_chain_segs(uint32_t seg_room, uint32_t frame_size)
+{
+	return frame_size / seg_room + 1;
+}
+
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);

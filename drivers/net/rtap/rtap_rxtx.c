@@ -366,7 +366,7 @@ rtap_rx_buffer_check(const struct rte_eth_dev *dev, struct rte_mempool *mp,
 		return -EINVAL;
 	}
 	seg_room = room - RTE_PKTMBUF_HEADROOM;
-	nb_segs = (frame_size + seg_room - 1) / seg_room;
+	nb_segs = rtap_rx_chain_segs(seg_room, frame_size);
 	if (nb_segs > 1 && !(dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER)) {
 		PMD_LOG(ERR, "%u-byte frames need %u-segment mbufs of pool %s: enable Rx scatter",
 			frame_size, nb_segs, mp->name);
