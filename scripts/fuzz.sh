@@ -29,7 +29,6 @@ ninja -C "$build" >"$build/ninja.log" || { cat "$build/ninja.log"; exit 1; }
 # Abort on the first UBSan report so libFuzzer keeps the input.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
-export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
 
 failed=0
 for t in $targets; do
