@@ -22,7 +22,8 @@ tests=${SANITIZE_TESTS:-"tests/system/test_datapath.py tests/system/test_faults.
 
 bash scripts/setup.sh >/dev/null || exit 1
 if [ ! -f "$asan/build.ninja" ]; then
-	meson setup "$asan" -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
+	# clang: its UBSan checks pointer overflow where gcc's folds it away.
+	CC=clang meson setup "$asan" -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
 		-Db_lundef=false >/dev/null || exit 1
 fi
 for b in build "$asan"; do
