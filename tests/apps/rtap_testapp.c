@@ -6,6 +6,8 @@
  *
  *   rtap_testapp <EAL args> -- [--pool-size N] [--mbuf-size N]
  *
+ * With --proc-type=secondary it attaches to a running test app's ports and pool.
+ *
  * Every command answers zero or more data lines, then "ok [values]" or
  * "err <errno> <text>". Ports are referred to by port id. Values are decimal
  * unless written 0x...
@@ -15,7 +17,7 @@
  *   info <port>                      "ok if_index=.. max_rxq=.. min_mtu=.. max_mtu=..
  *                                        rx_capa=0x.. tx_capa=0x.. mac=.."
  *   configure <port> <nb_rxq> <nb_txq> [mtu=N] [rxoff=0x..] [txoff=0x..]
- *             [desc=N] [lsc=0|1] [rxq_intr=0|1]
+ *             [desc=N] [lsc=0|1] [rmv=0|1] [rxq_intr=0|1]
  *                                    configure and set up every queue
  *   start|stop|close <port>
  *   rxq_start|rxq_stop|txq_start|txq_stop <port> <queue>
@@ -23,6 +25,9 @@
  *                                    poll until max frames or the timeout, one line per
  *                                    frame: "pkt <len> <nb_segs> <ol_flags> <ptype>
  *                                    <tso_segsz> <hex>", then "ok <count>"
+ *   rxall <port> <nb_queues> <max> <timeout_ms>
+ *                                    poll queues 0..nb_queues-1 round robin, one line per
+ *                                    frame: "q <queue> <hex>", then "ok <count>"
  *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|shared|nohead]
  *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N]
  *                                    send one frame cut into N-byte segments, "ok <sent>"
@@ -33,11 +38,24 @@
  *   stats <port>                     "ok ipackets=.. ibytes=.. ierrors=.. imissed=..
  *                                        rx_nombuf=.. opackets=.. obytes=.. oerrors=.."
  *   xstats <port>                    "<name> <value>" lines, "ok <count>"
- *   stats_reset <port>
+ *   stats_reset|xstats_reset <port>
  *   link <port>                      "ok status=<0|1> speed=<Mbps>"
+ *   link_set <port> up|down          rte_eth_dev_set_link_up/down
+ *   events <port>                    LSC/RMV callbacks so far and the link status the last
+ *                                    LSC callback read: "ok lsc=N rmv=N status=<0|1>"
  *   promisc|allmulti <port> on|off
  *   mtu <port> <mtu>
  *   mac <port> <xx:xx:xx:xx:xx:xx>
+ *   mac_add|mac_del <port> <mac>     secondary unicast address filter
+ *   mc <port> [<mac> ...]            set the multicast address list (empty: clear)
+ *   intr_start <port> <queue> [arm_first=1]
+ *                                    a thread that sleeps in rte_epoll_wait on the queue's
+ *                                    Rx interrupt, drains the queue on each wake-up, re-arms;
+ *                                    arm_first: arm before the first drain, so frames that
+ *                                    completed earlier must wake it
+ *   intr_status                      "ok wakeups=N frames=N cpu_ns=<thread CPU time>
+ *                                        wake_ns=<CLOCK_MONOTONIC of the last wake-up>"
+ *   intr_stop                        end that thread
  *   pool                             "ok avail=<free mbufs> size=<pool size>"
  *   hold <n> / release               take n mbufs out of the pool / give them back
  *   quit                             close every port and exit
@@ -45,6 +63,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +77,9 @@
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
+#include <rte_epoll.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_mbuf.h>
 
 #define MAX_ARGS	16
@@ -159,6 +184,7 @@ cmd_configure(char **argv, int argc)
 	conf.rxmode.offloads = opt_num(argv, argc, 4, "rxoff", 0);
 	conf.txmode.offloads = opt_num(argv, argc, 4, "txoff", 0);
 	conf.intr_conf.lsc = opt_num(argv, argc, 4, "lsc", 0);
+	conf.intr_conf.rmv = opt_num(argv, argc, 4, "rmv", 0);
 	conf.intr_conf.rxq = opt_num(argv, argc, 4, "rxq_intr", 0);
 
 	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
@@ -195,6 +221,38 @@ cmd_rx(char **argv)
 			rte_pktmbuf_free(pkts[i]);
 		}
 		count += n;
+	}
+	printf("ok %u\n", count);
+	return 0;
+}
+
+static int
+cmd_rxall(char **argv)
+{
+	uint16_t port = atoi(argv[1]), nb_q = atoi(argv[2]), q;
+	unsigned int max = atoi(argv[3]), count = 0;
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * atoi(argv[4]) / 1000;
+	static uint8_t buf[MAX_FRAME];
+	struct rte_mbuf *pkts[BURST];
+
+	while (count < max && rte_get_timer_cycles() < deadline) {
+		for (q = 0; q < nb_q; q++) {
+			uint16_t n = rte_eth_rx_burst(port, q, pkts, RTE_MIN(BURST, max - count));
+			uint16_t i;
+			uint32_t j;
+
+			for (i = 0; i < n; i++) {
+				const uint8_t *p = rte_pktmbuf_read(pkts[i], 0, pkts[i]->pkt_len,
+								    buf);
+
+				printf("q %u ", q);
+				for (j = 0; j < pkts[i]->pkt_len; j++)
+					printf("%02x", p[j]);
+				printf("\n");
+				rte_pktmbuf_free(pkts[i]);
+			}
+			count += n;
+		}
 	}
 	printf("ok %u\n", count);
 	return 0;
@@ -432,6 +490,138 @@ cmd_hold(unsigned int n)
 	return 0;
 }
 
+static int reply(int ret, const char *what);
+
+/* LSC/RMV callbacks, counted for the "events" command. */
+static unsigned int nb_lsc, nb_rmv, lsc_status;
+
+static int
+on_event(uint16_t port, enum rte_eth_event_type type, void *arg __rte_unused,
+	 void *ret_param __rte_unused)
+{
+	struct rte_eth_link link;
+
+	if (type == RTE_ETH_EVENT_INTR_LSC) {
+		rte_eth_link_get_nowait(port, &link);
+		__atomic_store_n(&lsc_status, link.link_status, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&nb_lsc, 1, __ATOMIC_RELEASE);
+	} else {
+		__atomic_fetch_add(&nb_rmv, 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* The Rx interrupt worker of intr_start. */
+static struct {
+	pthread_t thread;
+	bool running;
+	bool arm_first;
+	uint16_t port, queue;
+	int stop_fd;
+	uint64_t wakeups, frames, wake_ns;
+} intr;
+
+static uint64_t
+now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void *
+intr_worker(void *arg __rte_unused)
+{
+	struct rte_epoll_event stop_ev = { 0 }, ev[2];
+	struct rte_mbuf *pkts[BURST];
+	uint16_t n;
+
+	stop_ev.epdata.event = EPOLLIN;
+	if (rte_eth_dev_rx_intr_ctl_q(intr.port, intr.queue, RTE_EPOLL_PER_THREAD,
+				      RTE_INTR_EVENT_ADD, NULL) < 0 ||
+	    rte_epoll_ctl(rte_intr_tls_epfd(), EPOLL_CTL_ADD, intr.stop_fd, &stop_ev) < 0) {
+		fprintf(stderr, "intr_worker: cannot wait for Rx interrupts\n");
+		return NULL;
+	}
+	for (;;) {
+		while (!intr.arm_first &&
+		       (n = rte_eth_rx_burst(intr.port, intr.queue, pkts, BURST)) > 0) {
+			__atomic_fetch_add(&intr.frames, n, __ATOMIC_RELEASE);
+			rte_pktmbuf_free_bulk(pkts, n);
+		}
+		rte_eth_dev_rx_intr_enable(intr.port, intr.queue);
+		if (rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), -1) < 0)
+			break;
+		__atomic_store_n(&intr.wake_ns, now_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
+		rte_eth_dev_rx_intr_disable(intr.port, intr.queue);
+		intr.arm_first = false;
+		if (__atomic_load_n(&intr.running, __ATOMIC_ACQUIRE) == false)
+			break;
+		__atomic_fetch_add(&intr.wakeups, 1, __ATOMIC_RELEASE);
+	}
+	rte_epoll_ctl(rte_intr_tls_epfd(), EPOLL_CTL_DEL, intr.stop_fd, &stop_ev);
+	rte_eth_dev_rx_intr_ctl_q(intr.port, intr.queue, RTE_EPOLL_PER_THREAD,
+				  RTE_INTR_EVENT_DEL, NULL);
+	return NULL;
+}
+
+static int
+cmd_intr_start(uint16_t port, uint16_t queue, bool arm_first)
+{
+	if (intr.running)
+		return reply_err(-EBUSY, "intr_start");
+	memset(&intr, 0, sizeof(intr));
+	intr.port = port;
+	intr.queue = queue;
+	intr.arm_first = arm_first;
+	intr.stop_fd = eventfd(0, EFD_CLOEXEC);
+	intr.running = true;
+	if (intr.stop_fd < 0 || pthread_create(&intr.thread, NULL, intr_worker, NULL) != 0) {
+		intr.running = false;
+		return reply_err(-errno, "intr_start");
+	}
+	printf("ok\n");
+	return 0;
+}
+
+static void
+cmd_intr_status(void)
+{
+	clockid_t clock;
+	uint64_t cpu = 0;
+
+	if (intr.running && pthread_getcpuclockid(intr.thread, &clock) == 0)
+		cpu = now_ns(clock);
+	printf("ok wakeups=%" PRIu64 " frames=%" PRIu64 " cpu_ns=%" PRIu64 " wake_ns=%" PRIu64
+	       "\n", __atomic_load_n(&intr.wakeups, __ATOMIC_ACQUIRE),
+	       __atomic_load_n(&intr.frames, __ATOMIC_ACQUIRE), cpu,
+	       __atomic_load_n(&intr.wake_ns, __ATOMIC_RELAXED));
+}
+
+static void
+intr_stop(void)
+{
+	if (!intr.running)
+		return;
+	__atomic_store_n(&intr.running, false, __ATOMIC_RELEASE);
+	eventfd_write(intr.stop_fd, 1);
+	pthread_join(intr.thread, NULL);
+	close(intr.stop_fd);
+}
+
+static int
+cmd_mc(uint16_t port, char **addrs, int n)
+{
+	struct rte_ether_addr mc[MAX_ARGS];
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (rte_ether_unformat_addr(addrs[i], &mc[i]) < 0)
+			return reply_err(-EINVAL, "mc");
+	return reply(rte_eth_dev_set_mc_addr_list(port, mc, n), "mc");
+}
+
 static int
 reply(int ret, const char *what)
 {
@@ -452,6 +642,7 @@ close_all(void)
 {
 	uint16_t port;
 
+	intr_stop();
 	RTE_ETH_FOREACH_DEV(port) {
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
@@ -470,7 +661,12 @@ dispatch(char **argv, int argc)
 
 	if (strcmp(c, "quit") == 0)
 		return 1;
-	if (strcmp(c, "pool") == 0)
+	if (strcmp(c, "intr_status") == 0)
+		cmd_intr_status();
+	else if (strcmp(c, "intr_stop") == 0) {
+		intr_stop();
+		printf("ok\n");
+	} else if (strcmp(c, "pool") == 0)
 		printf("ok avail=%u size=%u\n", rte_mempool_avail_count(pool), pool->size);
 	else if (strcmp(c, "release") == 0) {
 		rte_pktmbuf_free_bulk(held, nb_held);
@@ -502,7 +698,29 @@ dispatch(char **argv, int argc)
 		reply(rte_eth_dev_tx_queue_start(port, queue), c);
 	else if (strcmp(c, "txq_stop") == 0)
 		reply(rte_eth_dev_tx_queue_stop(port, queue), c);
-	else if (strcmp(c, "rx") == 0 && argc >= 5)
+	else if (strcmp(c, "rxall") == 0 && argc >= 5)
+		cmd_rxall(argv);
+	else if (strcmp(c, "intr_start") == 0 && argc >= 3)
+		cmd_intr_start(port, queue, opt_num(argv, argc, 3, "arm_first", 0));
+	else if (strcmp(c, "events") == 0)
+		printf("ok lsc=%u rmv=%u status=%u\n", __atomic_load_n(&nb_lsc, __ATOMIC_ACQUIRE),
+		       __atomic_load_n(&nb_rmv, __ATOMIC_ACQUIRE),
+		       __atomic_load_n(&lsc_status, __ATOMIC_RELAXED));
+	else if (strcmp(c, "link_set") == 0 && argc >= 3)
+		reply(strcmp(argv[2], "up") == 0 ? rte_eth_dev_set_link_up(port) :
+			rte_eth_dev_set_link_down(port), c);
+	else if (strcmp(c, "xstats_reset") == 0)
+		reply(rte_eth_xstats_reset(port), c);
+	else if (strcmp(c, "mc") == 0)
+		cmd_mc(port, argv + 2, argc - 2);
+	else if ((strcmp(c, "mac_add") == 0 || strcmp(c, "mac_del") == 0) && argc >= 3) {
+		if (rte_ether_unformat_addr(argv[2], &mac) < 0)
+			reply_err(-EINVAL, c);
+		else if (c[4] == 'a')
+			reply(rte_eth_dev_mac_addr_add(port, &mac, 0), c);
+		else
+			reply(rte_eth_dev_mac_addr_remove(port, &mac), c);
+	} else if (strcmp(c, "rx") == 0 && argc >= 5)
 		cmd_rx(argv);
 	else if (strcmp(c, "tx") == 0 && argc >= 4)
 		cmd_tx(argv, argc);
@@ -573,10 +791,16 @@ main(int argc, char **argv)
 	parse_app_args(argc - ret, argv + ret);
 
 	/* No per-lcore cache: the available count must be exact at any time. */
-	pool = rte_pktmbuf_pool_create("testapp_pool", pool_size, 0, 0, mbuf_size,
-				       rte_socket_id());
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		pool = rte_pktmbuf_pool_create("testapp_pool", pool_size, 0, 0, mbuf_size,
+					       rte_socket_id());
+	else
+		pool = rte_mempool_lookup("testapp_pool");
 	if (pool == NULL)
 		rte_exit(EXIT_FAILURE, "cannot create the mbuf pool\n");
+
+	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_event, NULL);
+	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_event, NULL);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
@@ -595,7 +819,8 @@ main(int argc, char **argv)
 	if (nb_held > 0)
 		rte_pktmbuf_free_bulk(held, nb_held);
 	free(held);
-	rte_mempool_free(pool);
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		rte_mempool_free(pool);
 	rte_eal_cleanup();
 	printf("bye\n");
 	return 0;

@@ -2,8 +2,8 @@
  * Copyright (c) 2026 The rtap authors
  *
  * libFuzzer target: the segment length fix-up alone. A chain is allocated the
- * way Rx refill does (rtap_rx_chain_alloc) for a frame size, from pools of
- * several buffer sizes, and trimmed to an arbitrary received length.
+ * way Rx refill does (rtap_rx_chain_alloc of RTAP_RX_CAPACITY(frame size)),
+ * from pools of several buffer sizes, and trimmed to an arbitrary length.
  *
  * Input: pool index (1 byte) | frame_size (uint16 LE) | len (uint32 LE).
  */
@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rte_mempool *mp;
 	struct rte_mbuf *m, *seg;
-	uint32_t room = 0, len;
+	uint32_t room = 0, len, capacity;
 	uint16_t frame_size, nb_segs;
 	unsigned int idx;
 
@@ -51,10 +51,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&frame_size, data + 1, sizeof(frame_size));
 	memcpy(&len, data + 3, sizeof(len));
 
-	m = rtap_rx_chain_alloc(mp, frame_size);
+	capacity = RTAP_RX_CAPACITY(frame_size);
+	m = rtap_rx_chain_alloc(mp, capacity);
 	if (m == NULL) {
 		/* Only a frame needing more than RTAP_MAX_SEGS segments is refused. */
-		if (rtap_rx_chain_segs(fuzz_rooms[idx], frame_size) <= RTAP_MAX_SEGS)
+		if ((capacity + fuzz_rooms[idx] - 1) / fuzz_rooms[idx] <= RTAP_MAX_SEGS)
 			abort();
 		fuzz_check_pool_full(mp);
 		return 0;
@@ -62,17 +63,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_chain(m);
 	for (seg = m; seg != NULL; seg = seg->next)
 		room += rte_pktmbuf_tailroom(seg);
-	/* Room for a byte more than the frame, so a cut read shows. */
-	if (room <= frame_size)
+	if (room < capacity)
 		abort();
 	nb_segs = m->nb_segs;
 
 	if (rtap_rx_chain_trim(m, len) == 0) {
-		if (len >= room || m->pkt_len != len || m->nb_segs > nb_segs)
+		if (len > room || m->pkt_len != len || m->nb_segs > nb_segs)
 			abort();
 		fuzz_check_chain(m);
 		fuzz_touch_packet(m);
-	} else if (len < room || m->nb_segs != nb_segs) {
+	} else if (len <= room || m->nb_segs != nb_segs) {
 		abort();
 	}
 	rte_pktmbuf_free(m);

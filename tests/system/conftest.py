@@ -66,11 +66,16 @@ class AppError(Exception):
 class TestApp:
     """The DPDK test application (tests/apps/rtap_testapp.c) behind a pipe."""
 
-    def __init__(self, tmp_path, vdevs=(), pool_size=8192, mbuf_size=2176, eal=()):
+    def __init__(self, tmp_path, vdevs=(), pool_size=8192, mbuf_size=2176, eal=(),
+                 huge_dir=None, prefix=None):
         self.log_path = tmp_path / f"testapp-{token()}.log"
         self.log = open(self.log_path, "w")
-        args = [str(TESTAPP), "--no-huge", "-m", "512", "--no-pci",
-                "--lcores", "0@(0-1)", "--file-prefix", f"rtapt{token()}",
+        self.prefix = prefix or f"rtapt{token()}"
+        # Secondary processes can only attach to a primary backed by hugepages.
+        mem = ["--huge-dir", str(huge_dir), "-m", "64"] if huge_dir else \
+            ["--no-huge", "-m", "512"]
+        args = [str(TESTAPP), *mem, "--no-pci",
+                "--lcores", "0@(0-1)", "--file-prefix", self.prefix,
                 "--log-level", "pmd.net.rtap:info", *eal]
         args += [f"--vdev={v}" for v in vdevs]
         args += ["--", "--pool-size", str(pool_size), "--mbuf-size", str(mbuf_size)]

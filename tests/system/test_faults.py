@@ -165,12 +165,14 @@ def test_interface_deleted_under_traffic(app, names):
         _, sent = app.cmd(f"txburst {port} 0 50 100")
     finally:
         flood.stop()
-    app.cmd(f"stop {port}")
     st = app.stats(port)
     assert st["ipackets"] > 0
-    # Each of the 128 posted reads fails once (-EBADFD); none is posted again.
-    assert st["ierrors"] == 128
-    assert st["oerrors"] == int(sent)
+    # Each read in flight fails once (-EBADFD); none is posted again.
+    assert 1 <= st["ierrors"] <= 128
+    app.rx(port, 1, timeout_ms=300)
+    assert app.stats(port)["ierrors"] == st["ierrors"]
+    app.cmd(f"stop {port}")
+    assert app.stats(port)["oerrors"] == int(sent)
     assert_released(app, port)
     assert not if_exists(ifname)
 
@@ -211,7 +213,9 @@ def test_interface_moved_to_netns_under_traffic(app, names, netns):
         flood.stop()
     # Take what the flood queued, so that the kernel's queue has room again.
     app.rx(port, 1000000, timeout_ms=500)
-    sh(f"ip neigh add 10.203.0.2 lladdr 02:00:00:00:00:02 dev {ifname}", ns=ns)
+    # The port's own address: the TAP's filter passes it without promiscuous mode.
+    mac = app.kv(f"info {port}")["mac"]
+    sh(f"ip neigh add 10.203.0.2 lladdr {mac} dev {ifname}", ns=ns)
     ping = subprocess.run(["ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2",
                            "-W", "1", "10.203.0.2"], capture_output=True, text=True)
     assert ping.returncode != 0   # nobody answers: the echo requests reach the app
@@ -235,9 +239,9 @@ def test_frame_larger_than_rx_buffers(app, names, raw_socket, mtu):
     port, ifname = tap_port(app, names, desc=32)
     sh(f"ip link set {ifname} mtu {mtu}")
     sock = raw_socket(ifname)
-    # 2048 bytes fill a default mbuf exactly: indistinguishable from a cut frame.
-    big = [frame(mtu + 14, seq=1), frame(2048, seq=2)]
-    fits = [frame(1514, seq=3), frame(2047, seq=4), frame(60, seq=5)]
+    # The port takes MTU-sized frames with two VLAN tags (1522 bytes), no more.
+    big = [frame(mtu + 14, seq=1), frame(2048, seq=2), frame(1523, seq=3)]
+    fits = [frame(1514, seq=4), frame(1522, seq=5), frame(60, seq=6)]
     for f in big + fits:
         assert sock.send(f) == len(f)
     got = app.rx(port, len(fits) + 1, timeout_ms=1500)

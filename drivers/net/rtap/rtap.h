@@ -26,10 +26,18 @@ extern int rtap_logtype;
 #define RTAP_MAX_DESC		4096
 #define RTAP_DEFAULT_DESC	512
 #define RTAP_MAX_SEGS		64
+/* Chains kept across bursts for reads that found the queue empty. */
+#define RTAP_RX_SPARE		64
 #define RTAP_MIN_MTU		RTE_ETHER_MIN_MTU
 #define RTAP_MAX_MTU		(65535 - RTAP_FRAME_OVERHEAD)
 /* Ethernet header plus a QinQ tag pair: a tagged full-MTU frame must fit. */
 #define RTAP_FRAME_OVERHEAD	(RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
+/*
+ * Bytes a posted read can take for frames of at most frame_size: one more.
+ * The kernel cuts a frame that does not fit and reports only what it copied,
+ * so a read that fills the buffer to the last byte is known to be too long.
+ */
+#define RTAP_RX_CAPACITY(frame_size)	((frame_size) + 1)
 /* The largest frame the kernel hands us with a GSO (LRO) header. */
 #define RTAP_GSO_MAX_FRAME	65535
 /* iovecs one burst stages before it must submit; also the kernel's UIO_MAXIOV. */
@@ -37,6 +45,32 @@ extern int rtap_logtype;
 
 /* Signed, so that -RTAP_VNET_HDR_LEN is a negative offset and no pointer wraps. */
 #define RTAP_VNET_HDR_LEN	((int)sizeof(struct virtio_net_hdr))
+/* Exact addresses the kernel's TAP filter holds (FLT_EXACT_COUNT in tun.c). */
+#define RTAP_MAX_MAC_ADDRS	8
+#define RTAP_MAX_MC_ADDRS	64
+
+/* Frame size buckets of the extended stats, as other PMDs count them. */
+enum {
+	RTAP_SIZE_64,
+	RTAP_SIZE_65_127,
+	RTAP_SIZE_128_255,
+	RTAP_SIZE_256_511,
+	RTAP_SIZE_512_1023,
+	RTAP_SIZE_1024_1522,
+	RTAP_SIZE_1523_MAX,
+	RTAP_SIZE_BINS
+};
+
+/* Bucket of a frame: from 65 to 1522 bytes one per power of two. */
+static inline unsigned int
+rtap_size_bin(uint32_t len)
+{
+	if (len <= 64)
+		return RTAP_SIZE_64;
+	if (len > 1522)
+		return RTAP_SIZE_1523_MAX;
+	return rte_fls_u32(len) - 6;
+}
 
 struct rtap_rx_stats {
 	uint64_t packets;
@@ -44,10 +78,12 @@ struct rtap_rx_stats {
 	uint64_t errors;	/* every frame dropped for a reason below */
 	uint64_t nombuf;	/* refill allocations that failed */
 	uint64_t runts;		/* shorter than an Ethernet header */
-	uint64_t truncated;	/* longer than the posted buffers */
+	uint64_t oversized;	/* longer than the MTU allows (the kernel cuts them) */
 	uint64_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
 	uint64_t io_errors;	/* read completed with an error */
 	uint64_t multiseg;	/* delivered as a chain of mbufs */
+	uint64_t filtered;	/* unlisted multicast the kernel's hash let pass */
+	uint64_t size_bins[RTAP_SIZE_BINS];	/* delivered frames by length */
 };
 
 struct rtap_tx_stats {
@@ -57,19 +93,24 @@ struct rtap_tx_stats {
 	uint64_t nombuf;	/* header mbufs that could not be allocated */
 	uint64_t multiseg;	/* written with writev */
 	uint64_t hdr_mbuf;	/* needed a chained header mbuf */
+	uint64_t size_bins[RTAP_SIZE_BINS];	/* posted frames by length */
 };
 
 struct rtap_rx_queue {
 	struct io_uring ring;
 	struct rte_mempool *mb_pool;
-	int fd;			/* TAP queue fd, set at start */
+	const struct rtap_pmd *pmd;	/* for the multicast list (rtap_filter.c) */
 	uint16_t port_id;
 	uint16_t queue_id;
-	uint16_t nb_desc;	/* reads kept posted while started */
+	uint16_t nb_desc;	/* most reads one burst posts */
 	uint16_t inflight;	/* reads posted and not yet reaped */
-	uint32_t frame_size;	/* bytes a chain holds after the vnet header */
+	uint32_t frame_size;	/* the longest frame accepted, vnet header excluded */
 	bool started;
+	bool draining;		/* frames are queued: read without waiting */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
+	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
+	uint16_t nb_spare;
+	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
 	uint64_t offloads;	/* RTE_ETH_RX_OFFLOAD_* enabled */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
@@ -79,7 +120,6 @@ struct rtap_rx_queue {
 
 struct rtap_tx_queue {
 	struct io_uring ring;
-	int fd;			/* TAP queue fd, set at start */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t nb_desc;	/* writes allowed in flight */
@@ -96,8 +136,38 @@ struct rtap_pmd {
 	int if_index;		/* in the namespace it was last seen in */
 	bool persist;
 	uint16_t nb_queue_fds;	/* TAP queues attached, fds[0..n-1] */
+	bool removed;		/* the kernel interface was deleted */
 	struct rte_ether_addr mac;
+	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
+	uint32_t nb_mc_addrs;
+	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];
+	/* Multicast the filter passes, checked in software when the kernel hashes. */
+	bool mc_sw_filter;
+	uint32_t nb_mc_allowed;
+	struct rte_ether_addr mc_allowed[RTAP_MAX_MAC_ADDRS + 1 + RTAP_MAX_MC_ADDRS];
 };
+
+/*
+ * Whether Rx drops a frame the kernel's filter let through: only multicast
+ * when the filter had to hash some groups, which lets unlisted groups of the
+ * same hash bins pass too.
+ */
+static inline bool
+rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
+{
+	const struct rte_ether_addr *dst;
+	uint32_t i;
+
+	if (likely(!pmd->mc_sw_filter))
+		return false;
+	dst = rte_pktmbuf_mtod(mb, const struct rte_ether_addr *);
+	if (!rte_is_multicast_ether_addr(dst))
+		return false;
+	for (i = 0; i < pmd->nb_mc_allowed; i++)
+		if (rte_is_same_ether_addr(dst, &pmd->mc_allowed[i]))
+			return false;
+	return true;
+}
 
 /*
  * process_private: this process's TAP queue fds, all opened at probe; those
@@ -105,6 +175,7 @@ struct rtap_pmd {
  */
 struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
+	struct rte_intr_handle *link_intr;	/* netlink link events, or NULL */
 };
 
 /* rtap_args.c: devargs */
@@ -148,17 +219,6 @@ int rtap_tap_set_mtu(int tap_fd, int mtu);
 int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
 int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
 
-/*
- * Segments of seg_room bytes an Rx chain needs for frames of up to frame_size
- * bytes. One byte more than the frame: a TAP read returns only what fit, so a
- * read that filled every byte of the chain may have been cut short.
- */
-static inline uint32_t
-rtap_rx_chain_segs(uint32_t seg_room, uint32_t frame_size)
-{
-	return frame_size / seg_room + 1;
-}
-
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
@@ -166,6 +226,59 @@ int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
 bool rtap_tx_hdr_in_headroom(const struct rte_mbuf *m);
 void rtap_fixed_mac(const char *ifname, struct rte_ether_addr *mac);
+
+/* rtap_ethdev.c */
+int rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info);
+
+/* rtap_link.c: link state, link events (netlink) and kernel counters */
+int rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete);
+int rtap_dev_set_link_up(struct rte_eth_dev *dev);
+int rtap_dev_set_link_down(struct rte_eth_dev *dev);
+int rtap_link_intr_configure(struct rte_eth_dev *dev);
+void rtap_link_intr_close(struct rte_eth_dev *dev);
+int rtap_link_kernel_drops(const struct rte_eth_dev *dev, uint64_t *drops);
+
+/* rtap_intr.c: Rx interrupts */
+int rtap_rx_intr_install(struct rte_eth_dev *dev);
+void rtap_rx_intr_uninstall(struct rte_eth_dev *dev);
+int rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id);
+int rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t queue_id);
+
+/* rtap_stats.c: basic and extended statistics */
+int rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int rtap_stats_reset(struct rte_eth_dev *dev);
+int rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
+int rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+			  unsigned int size);
+
+/* rtap_filter.c: destination filtering in the kernel (TUNSETTXFILTER) */
+int rtap_filter_sync(struct rte_eth_dev *dev);
+int rtap_promiscuous_enable(struct rte_eth_dev *dev);
+int rtap_promiscuous_disable(struct rte_eth_dev *dev);
+int rtap_allmulticast_enable(struct rte_eth_dev *dev);
+int rtap_allmulticast_disable(struct rte_eth_dev *dev);
+int rtap_mac_addr_add(struct rte_eth_dev *dev, struct rte_ether_addr *addr, uint32_t index,
+		      uint32_t vmdq);
+void rtap_mac_addr_remove(struct rte_eth_dev *dev, uint32_t index);
+int rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr);
+int rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
+			  uint32_t nb_mc_addrs);
+
+/* The operations a secondary may use too: they read the port or reset its counters. */
+#define RTAP_READ_OPS \
+	.dev_infos_get		= rtap_dev_info, \
+	.link_update		= rtap_link_update, \
+	.stats_get		= rtap_stats_get, \
+	.stats_reset		= rtap_stats_reset, \
+	.xstats_get		= rtap_xstats_get, \
+	.xstats_get_names	= rtap_xstats_get_names, \
+	.xstats_reset		= rtap_stats_reset
+
+/* rtap_mp.c: secondary processes */
+struct rte_vdev_device;
+int rtap_mp_init(void);
+int rtap_secondary_probe(struct rte_vdev_device *vdev);
+int rtap_secondary_remove(struct rte_eth_dev *dev);
 
 /* rtap_rxtx.c */
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);

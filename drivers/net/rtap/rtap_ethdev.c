@@ -43,7 +43,12 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 	ret = rtap_tap_ifindex(rtap_ctl_fd(dev));
 	if (ret > 0)
 		pmd->if_index = ret;
-	return rtap_tap_set_mtu(rtap_ctl_fd(dev), dev->data->mtu);
+	ret = rtap_tap_set_mtu(rtap_ctl_fd(dev), dev->data->mtu);
+	if (ret == 0)
+		ret = rtap_filter_sync(dev);
+	if (ret == 0)
+		ret = rtap_link_intr_configure(dev);
+	return ret;
 }
 
 static int
@@ -55,6 +60,11 @@ rtap_dev_start(struct rte_eth_dev *dev)
 	ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
 	if (ret < 0)
 		return ret;
+	ret = rtap_rx_intr_install(dev);
+	if (ret < 0) {
+		rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
+		return ret;
+	}
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
@@ -71,12 +81,13 @@ rtap_dev_start(struct rte_eth_dev *dev)
 		if (!txq->deferred_start)
 			rtap_tx_queue_start(dev, i);
 	}
-	dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
+	rtap_link_update(dev, 0);
 	return 0;
 
 error:
 	while (i-- > 0)
 		rtap_rx_queue_stop(dev, i);
+	rtap_rx_intr_uninstall(dev);
 	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
 	return ret;
 }
@@ -86,14 +97,15 @@ rtap_dev_stop(struct rte_eth_dev *dev)
 {
 	uint16_t i;
 
+	rtap_rx_intr_uninstall(dev);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		rtap_rx_queue_stop(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		rtap_tx_queue_stop(dev, i);
 
-	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	/* An interface deleted from outside cannot be set down: not an error. */
 	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
+	rtap_link_update(dev, 0);
 	return 0;
 }
 
@@ -105,11 +117,14 @@ rtap_dev_close(struct rte_eth_dev *dev)
 	uint16_t i;
 
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		rtap_link_intr_close(dev);
 		for (i = 0; i < dev->data->nb_rx_queues; i++)
 			rtap_rx_queue_release(dev, i);
 		for (i = 0; i < dev->data->nb_tx_queues; i++)
 			rtap_tx_queue_release(dev, i);
 		pmd->nb_queue_fds = 0;
+		rte_intr_instance_free(dev->intr_handle);
+		dev->intr_handle = NULL;
 	}
 	if (proc != NULL)
 		rtap_tap_close(proc->fds);
@@ -118,13 +133,13 @@ rtap_dev_close(struct rte_eth_dev *dev)
 	return 0;
 }
 
-static int
+int
 rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	const struct rtap_pmd *pmd = dev->data->dev_private;
 
 	info->if_index = pmd->if_index;
-	info->max_mac_addrs = 1;
+	info->max_mac_addrs = RTAP_MAX_MAC_ADDRS;
 	info->max_rx_queues = RTAP_MAX_QUEUES;
 	info->max_tx_queues = RTAP_MAX_QUEUES;
 	info->min_mtu = RTAP_MIN_MTU;
@@ -158,102 +173,6 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 }
 
 static int
-rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
-{
-	struct rte_eth_link link = {
-		.link_speed = RTE_ETH_SPEED_NUM_10G,
-		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
-		.link_autoneg = RTE_ETH_LINK_FIXED,
-	};
-	unsigned int flags;
-
-	if (rtap_tap_get_flags(rtap_ctl_fd(dev), &flags) == 0)
-		link.link_status = (flags & IFF_UP) && (flags & IFF_RUNNING);
-	return rte_eth_linkstatus_set(dev, &link);
-}
-
-static int
-rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
-{
-	uint16_t i;
-
-	memset(stats, 0, sizeof(*stats));
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		const struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
-
-		if (rxq == NULL)
-			continue;
-		stats->ipackets += rxq->stats.packets;
-		stats->ibytes += rxq->stats.bytes;
-		stats->ierrors += rxq->stats.errors;
-		stats->rx_nombuf += rxq->stats.nombuf;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_ipackets[i] = rxq->stats.packets;
-			stats->q_ibytes[i] = rxq->stats.bytes;
-			stats->q_errors[i] = rxq->stats.errors;
-		}
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		const struct rtap_tx_queue *txq = dev->data->tx_queues[i];
-
-		if (txq == NULL)
-			continue;
-		stats->opackets += txq->stats.packets;
-		stats->obytes += txq->stats.bytes;
-		stats->oerrors += txq->stats.errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_opackets[i] = txq->stats.packets;
-			stats->q_obytes[i] = txq->stats.bytes;
-		}
-	}
-	return 0;
-}
-
-static int
-rtap_stats_reset(struct rte_eth_dev *dev)
-{
-	uint16_t i;
-
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
-
-		if (rxq != NULL)
-			memset(&rxq->stats, 0, sizeof(rxq->stats));
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		struct rtap_tx_queue *txq = dev->data->tx_queues[i];
-
-		if (txq != NULL)
-			memset(&txq->stats, 0, sizeof(txq->stats));
-	}
-	return 0;
-}
-
-static int
-rtap_promiscuous_enable(struct rte_eth_dev *dev)
-{
-	return rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_PROMISC, 0);
-}
-
-static int
-rtap_promiscuous_disable(struct rte_eth_dev *dev)
-{
-	return rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_PROMISC);
-}
-
-static int
-rtap_allmulticast_enable(struct rte_eth_dev *dev)
-{
-	return rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_ALLMULTI, 0);
-}
-
-static int
-rtap_allmulticast_disable(struct rte_eth_dev *dev)
-{
-	return rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_ALLMULTI);
-}
-
-static int
 rtap_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 {
 	/* Posted Rx buffers are sized for the MTU of the last start. */
@@ -265,36 +184,29 @@ rtap_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return rtap_tap_set_mtu(rtap_ctl_fd(dev), mtu);
 }
 
-static int
-rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
-{
-	struct rtap_pmd *pmd = dev->data->dev_private;
-	int ret = rtap_tap_set_mac(rtap_ctl_fd(dev), addr);
-
-	if (ret == 0)
-		pmd->mac = *addr;
-	return ret;
-}
-
 static const struct eth_dev_ops rtap_ops = {
 	.dev_configure		= rtap_dev_configure,
 	.dev_start		= rtap_dev_start,
 	.dev_stop		= rtap_dev_stop,
 	.dev_close		= rtap_dev_close,
-	.dev_infos_get		= rtap_dev_info,
-	.link_update		= rtap_link_update,
-	.stats_get		= rtap_stats_get,
-	.stats_reset		= rtap_stats_reset,
+	RTAP_READ_OPS,
+	.dev_set_link_up	= rtap_dev_set_link_up,
+	.dev_set_link_down	= rtap_dev_set_link_down,
 	.promiscuous_enable	= rtap_promiscuous_enable,
 	.promiscuous_disable	= rtap_promiscuous_disable,
 	.allmulticast_enable	= rtap_allmulticast_enable,
 	.allmulticast_disable	= rtap_allmulticast_disable,
 	.mtu_set		= rtap_mtu_set,
 	.mac_addr_set		= rtap_mac_addr_set,
+	.mac_addr_add		= rtap_mac_addr_add,
+	.mac_addr_remove	= rtap_mac_addr_remove,
+	.set_mc_addr_list	= rtap_set_mc_addr_list,
 	.rx_queue_setup		= rtap_rx_queue_setup,
 	.rx_queue_release	= rtap_rx_queue_release,
 	.rx_queue_start		= rtap_rx_queue_start,
 	.rx_queue_stop		= rtap_rx_queue_stop,
+	.rx_queue_intr_enable	= rtap_rx_queue_intr_enable,
+	.rx_queue_intr_disable	= rtap_rx_queue_intr_disable,
 	.tx_queue_setup		= rtap_tx_queue_setup,
 	.tx_queue_release	= rtap_tx_queue_release,
 	.tx_queue_start		= rtap_tx_queue_start,
@@ -317,9 +229,11 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	}
 	pmd = dev->data->dev_private;
 	proc = rte_zmalloc_socket(name, sizeof(*proc), 0, vdev->device.numa_node);
-	dev->data->mac_addrs = rte_zmalloc_socket(name, sizeof(struct rte_ether_addr), 0,
-						  vdev->device.numa_node);
-	if (proc == NULL || dev->data->mac_addrs == NULL) {
+	dev->data->mac_addrs = rte_zmalloc_socket(name,
+		RTAP_MAX_MAC_ADDRS * sizeof(struct rte_ether_addr), 0, vdev->device.numa_node);
+	/* Rx interrupt event fds; link events have a handle of their own. */
+	dev->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (proc == NULL || dev->data->mac_addrs == NULL || dev->intr_handle == NULL) {
 		PMD_LOG(ERR, "%s: out of memory", name);
 		ret = -ENOMEM;
 		goto error;
@@ -346,6 +260,8 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 
 	dev->process_private = proc;
 	dev->dev_ops = &rtap_ops;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV |
+		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dev->rx_pkt_burst = rtap_rx_burst;
 	dev->tx_pkt_burst = rtap_tx_burst;
 	dev->data->dev_link = (struct rte_eth_link) {
@@ -359,6 +275,8 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	return 0;
 
 error:
+	rte_intr_instance_free(dev->intr_handle);
+	dev->intr_handle = NULL;
 	rte_free(proc);
 	rte_eth_dev_release_port(dev);
 	return ret;
@@ -371,12 +289,12 @@ rtap_probe(struct rte_vdev_device *vdev)
 	struct rtap_args args = { 0 };
 	int ret;
 
-	if (rte_eal_process_type() == RTE_PROC_SECONDARY) {
-		PMD_LOG(ERR, "%s: secondary processes are not supported yet", name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() == RTE_PROC_SECONDARY)
+		return rtap_secondary_probe(vdev);
 
 	ret = rtap_parse_args(name, rte_vdev_device_args(vdev), &args);
+	if (ret == 0)
+		ret = rtap_mp_init();
 	if (ret < 0)
 		return ret;
 	return rtap_create(vdev, &args);
@@ -389,6 +307,8 @@ rtap_remove(struct rte_vdev_device *vdev)
 
 	if (dev == NULL)
 		return 0;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return rtap_secondary_remove(dev);
 	rte_eth_dev_stop(dev->data->port_id);
 	return rte_eth_dev_close(dev->data->port_id);
 }

@@ -35,7 +35,7 @@ struct rte_mbuf *
 rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size)
 {
 	uint32_t seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
-	uint32_t nb_segs = rtap_rx_chain_segs(seg_room, frame_size);
+	uint32_t nb_segs = RTE_MAX(1u, (frame_size + seg_room - 1) / seg_room);
 	struct rte_mbuf *segs[RTAP_MAX_SEGS];
 	uint32_t i;
 
@@ -52,10 +52,8 @@ rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size)
 
 /*
  * Spread a received frame of len bytes over the chain it was read into and
- * free the segments it did not reach. A read that filled the whole chain may
- * have been cut (the TAP returns only the bytes that fit, not the frame's
- * length; chains have a byte more than the largest frame): that leaves the
- * chain intact for reuse and returns -EMSGSIZE.
+ * free the segments it did not reach. A length beyond the chain's room
+ * leaves the chain intact for reuse and returns -EMSGSIZE.
  */
 int
 rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len)
@@ -64,9 +62,9 @@ rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len)
 	uint32_t room = 0;
 	uint16_t nb_segs = 0;
 
-	for (seg = mb; seg != NULL && room <= len; seg = seg->next)
+	for (seg = mb; seg != NULL && room < len; seg = seg->next)
 		room += rtap_seg_room(seg);
-	if (unlikely(room <= len))
+	if (unlikely(room < len))
 		return -EMSGSIZE;
 
 	mb->pkt_len = len;

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * Link state and link events, from rtnetlink.
+ *
+ * The link is up when the kernel interface is administratively up and running
+ * (it has carrier: a TAP has it while a queue is attached).
+ *
+ * Events: a NETLINK_ROUTE socket joined to RTMGRP_LINK, opened in the
+ * interface's namespace, is watched by the EAL interrupt thread. A change of
+ * our interface's flags raises RTE_ETH_EVENT_INTR_LSC, its deletion
+ * RTE_ETH_EVENT_INTR_RMV. An interface moved to another namespace also
+ * vanishes from the socket's (RTM_DELLINK) but its TAP fds still reach it:
+ * then the socket is opened again in the new namespace and no RMV is raised.
+ *
+ * The kernel's counters (IFLA_STATS64) are read with RTM_GETLINK on a socket
+ * opened per call, in whatever namespace the interface is in now.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <rte_alarm.h>
+#include <rte_interrupts.h>
+
+#include "rtap.h"
+
+/* Large enough for one RTM_NEWLINK message with all its attributes. */
+#define RTAP_NL_BUFSZ	32768
+
+/* A NETLINK_ROUTE socket in the interface's current namespace. */
+static int
+rtap_nl_open(int tap_fd, uint32_t groups)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = groups };
+	int fd = rtap_tap_socket(tap_fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Link flags and IFLA_STATS64 of one interface, by index. */
+struct rtap_link_info {
+	unsigned int flags;
+	bool has_stats;
+	struct rtnl_link_stats64 stats;
+};
+
+static void
+rtap_nl_parse_link(const struct nlmsghdr *nh, struct rtap_link_info *info)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	const struct rtattr *rta = IFLA_RTA(ifi);
+	int len = IFLA_PAYLOAD(nh);
+
+	info->flags = ifi->ifi_flags;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_STATS64 &&
+		    RTA_PAYLOAD(rta) >= sizeof(info->stats)) {
+			memcpy(&info->stats, RTA_DATA(rta), sizeof(info->stats));
+			info->has_stats = true;
+		}
+	}
+}
+
+static int
+rtap_nl_get_link(int tap_fd, struct rtap_link_info *info)
+{
+	int if_index = rtap_tap_ifindex(tap_fd);
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = {
+			.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_seq = 1,
+		},
+		.ifi = { .ifi_family = AF_UNSPEC },
+	};
+	char *buf;
+	struct nlmsghdr *nh;
+	ssize_t len;
+	int fd, ret = -EIO;
+
+	if (if_index < 0)
+		return if_index;
+	req.ifi.ifi_index = if_index;
+	fd = rtap_nl_open(tap_fd, 0);
+	if (fd < 0)
+		return fd;
+	buf = malloc(RTAP_NL_BUFSZ);
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	len = recv(fd, buf, RTAP_NL_BUFSZ, 0);
+	if (len < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+		if (nh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *err = NLMSG_DATA(nh);
+
+			ret = err->error;
+			break;
+		}
+		if (nh->nlmsg_type == RTM_NEWLINK) {
+			memset(info, 0, sizeof(*info));
+			rtap_nl_parse_link(nh, info);
+			ret = 0;
+			break;
+		}
+	}
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int
+rtap_link_kernel_drops(const struct rte_eth_dev *dev, uint64_t *drops)
+{
+	struct rtap_link_info info;
+	int ret = rtap_nl_get_link(rtap_ctl_fd(dev), &info);
+
+	if (ret == 0 && !info.has_stats)
+		ret = -ENOTSUP;
+	if (ret == 0)
+		*drops = info.stats.tx_dropped;
+	return ret;
+}
+
+static bool
+rtap_link_is_up(unsigned int flags)
+{
+	return (flags & IFF_UP) && (flags & IFF_RUNNING);
+}
+
+/* Record the link state; true when it changed. */
+static bool
+rtap_link_set(struct rte_eth_dev *dev, bool up)
+{
+	struct rte_eth_link link = {
+		.link_speed = up ? RTE_ETH_SPEED_NUM_10G : RTE_ETH_SPEED_NUM_NONE,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+		.link_status = up,
+	};
+
+	return rte_eth_linkstatus_set(dev, &link) == 0;
+}
+
+int
+rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
+{
+	const struct rtap_pmd *pmd = dev->data->dev_private;
+	unsigned int flags;
+	bool up = false;
+
+	if (!pmd->removed && rtap_tap_get_flags(rtap_ctl_fd(dev), &flags) == 0)
+		up = rtap_link_is_up(flags);
+	/* ethdev's convention: 0 when the status changed, -1 when it did not. */
+	return rtap_link_set(dev, up) ? 0 : -1;
+}
+
+static int
+rtap_link_set_admin(struct rte_eth_dev *dev, bool up)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	int ret;
+
+	if (pmd->removed)
+		return -ENODEV;
+	ret = rtap_tap_set_flags(rtap_ctl_fd(dev), up ? IFF_UP : 0, up ? 0 : IFF_UP);
+	if (ret == 0)
+		rtap_link_update(dev, 0);
+	return ret;
+}
+
+int
+rtap_dev_set_link_up(struct rte_eth_dev *dev)
+{
+	return rtap_link_set_admin(dev, true);
+}
+
+int
+rtap_dev_set_link_down(struct rte_eth_dev *dev)
+{
+	return rtap_link_set_admin(dev, false);
+}
+
+static void rtap_link_resubscribe(void *arg);
+
+static void
+rtap_link_event(struct rte_eth_dev *dev, const struct nlmsghdr *nh)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	const struct rte_intr_conf *conf = &dev->data->dev_conf.intr_conf;
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	struct rtap_link_info info = { 0 };
+
+	if (ifi->ifi_index != pmd->if_index || pmd->removed)
+		return;
+
+	if (nh->nlmsg_type == RTM_DELLINK) {
+		char name[IFNAMSIZ];
+
+		if (rtap_tap_name(rtap_ctl_fd(dev), name) == 0) {
+			/* Moved to another namespace: follow it, outside this handler. */
+			rte_eal_alarm_set(1, rtap_link_resubscribe, dev);
+			return;
+		}
+		pmd->removed = true;
+		PMD_LOG(NOTICE, "port %u: interface %s was deleted", dev->data->port_id,
+			pmd->ifname);
+		if (rtap_link_set(dev, false) && conf->lsc)
+			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+		if (conf->rmv)
+			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
+		return;
+	}
+	rtap_nl_parse_link(nh, &info);
+	if (rtap_link_set(dev, rtap_link_is_up(info.flags)) && conf->lsc)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+/* EAL interrupt thread: drain the socket, one event per change of ours. */
+static void
+rtap_link_intr_handler(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct rtap_proc *proc = dev->process_private;
+	int fd = rte_intr_fd_get(proc->link_intr);
+	char buf[RTAP_NL_BUFSZ];
+	struct nlmsghdr *nh;
+	ssize_t len;
+
+	for (;;) {
+		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (len < 0 && errno == ENOBUFS) {
+			/* Events were lost: the current state is what matters. */
+			if (rtap_link_update(dev, 0) == 0 && dev->data->dev_conf.intr_conf.lsc)
+				rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+			continue;
+		}
+		if (len <= 0)
+			return;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK)
+				rtap_link_event(dev, nh);
+			/* An event callback may have closed the port. */
+			if (dev->process_private == NULL)
+				return;
+		}
+	}
+}
+
+static void
+rtap_link_intr_free(struct rte_intr_handle *intr, void *arg __rte_unused)
+{
+	close(rte_intr_fd_get(intr));
+	rte_intr_instance_free(intr);
+}
+
+void
+rtap_link_intr_close(struct rte_eth_dev *dev)
+{
+	struct rtap_proc *proc = dev->process_private;
+	struct rte_intr_handle *intr = proc->link_intr;
+	int ret;
+
+	if (intr == NULL)
+		return;
+	rte_eal_alarm_cancel(rtap_link_resubscribe, dev);
+	/* Once unregistered, the handler (which reads link_intr) never runs again. */
+	ret = rte_intr_callback_unregister(intr, rtap_link_intr_handler, dev);
+	if (ret == -EAGAIN) {
+		/* Closed from an event callback, which runs in that very handler. */
+		rte_intr_callback_unregister_pending(intr, rtap_link_intr_handler, dev,
+						     rtap_link_intr_free);
+	} else {
+		rtap_link_intr_free(intr, NULL);
+	}
+	proc->link_intr = NULL;
+}
+
+static void
+rtap_link_resubscribe(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	int if_index;
+
+	if (dev->process_private == NULL)
+		return;		/* closed meanwhile */
+	rtap_link_intr_close(dev);
+	if_index = rtap_tap_ifindex(rtap_ctl_fd(dev));
+	if (if_index > 0)
+		pmd->if_index = if_index;
+	rtap_link_intr_configure(dev);
+	if (rtap_link_update(dev, 0) == 0 && dev->data->dev_conf.intr_conf.lsc)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+int
+rtap_link_intr_configure(struct rte_eth_dev *dev)
+{
+	const struct rte_intr_conf *conf = &dev->data->dev_conf.intr_conf;
+	struct rtap_proc *proc = dev->process_private;
+	struct rte_intr_handle *intr;
+	int fd, ret;
+
+	if (!conf->lsc && !conf->rmv) {
+		rtap_link_intr_close(dev);
+		return 0;
+	}
+	if (proc->link_intr != NULL)
+		return 0;
+
+	fd = rtap_nl_open(rtap_ctl_fd(dev), RTMGRP_LINK);
+	if (fd < 0) {
+		PMD_LOG(ERR, "port %u: netlink socket for link events: %s",
+			dev->data->port_id, strerror(-fd));
+		return fd;
+	}
+	intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (intr == NULL || rte_intr_type_set(intr, RTE_INTR_HANDLE_EXT) < 0 ||
+	    rte_intr_fd_set(intr, fd) < 0) {
+		ret = -ENOMEM;
+		goto error;
+	}
+	ret = rte_intr_callback_register(intr, rtap_link_intr_handler, dev);
+	if (ret < 0)
+		goto error;
+	proc->link_intr = intr;
+	return 0;
+
+error:
+	PMD_LOG(ERR, "port %u: cannot watch link events: %s", dev->data->port_id,
+		strerror(-ret));
+	rte_intr_instance_free(intr);
+	close(fd);
+	return ret;
+}
