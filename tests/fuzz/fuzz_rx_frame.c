@@ -4,7 +4,8 @@
  * libFuzzer target: a read completion turned into a packet, as the Rx burst
  * does it (rtap_rx_complete): the kernel's virtio-net header, the result it
  * reported and the bytes it wrote land in a chain of arbitrary layout, then
- * rtap_rx_chain_trim and rtap_rx_offload make an mbuf of them.
+ * rtap_rx_chain_trim and rtap_rx_offload make an mbuf of them and
+ * rtap_rx_filtered checks its destination against a multicast list.
  *
  * Input: virtio_net_hdr (10 bytes) | res (int32 LE) | nb_segs - 1 (1 byte) |
  *        room of each segment (uint16 LE each) | frame bytes.
@@ -26,6 +27,11 @@
 #define FUZZ_FIXED_LEN	(RTAP_VNET_HDR_LEN + sizeof(int32_t) + 1)
 
 static struct rte_mempool *pool;
+static struct rtap_pmd pmd = {
+	.mc_sw_filter = true,
+	.nb_mc_allowed = 1,
+	.mc_allowed = {{{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }}},
+};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -123,6 +129,19 @@ fuzz_check_offload(const struct rte_mbuf *m, const struct virtio_net_hdr *hdr)
 		fuzz_abort("LRO packet without a segment size");
 }
 
+/* Dropped exactly when the destination is a multicast group not listed. */
+static void
+fuzz_check_filter(const struct rte_mbuf *m)
+{
+	struct rte_ether_addr copy;
+	const struct rte_ether_addr *dst = rte_pktmbuf_read(m, 0, sizeof(copy), &copy);
+	bool unlisted = rte_is_multicast_ether_addr(dst) &&
+			!rte_is_same_ether_addr(dst, &pmd.mc_allowed[0]);
+
+	if (rtap_rx_filtered(&pmd, m) != unlisted)
+		fuzz_abort("multicast check disagrees with the frame's destination");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -158,6 +177,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rtap_rx_offload(m, rte_pktmbuf_mtod_offset(m, const void *,
 							       -RTAP_VNET_HDR_LEN)) == 0) {
 			fuzz_check_offload(m, &hdr);
+			fuzz_check_filter(m);
 			fuzz_touch_packet(m);
 		}
 		fuzz_poison(m, false);

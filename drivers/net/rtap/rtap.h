@@ -156,11 +156,13 @@ static inline bool
 rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
 {
 	const struct rte_ether_addr *dst;
+	struct rte_ether_addr copy;
 	uint32_t i;
 
 	if (likely(!pmd->mc_sw_filter))
 		return false;
-	dst = rte_pktmbuf_mtod(mb, const struct rte_ether_addr *);
+	/* The first segment may hold less than an address (1-byte mbufs are valid). */
+	dst = rte_pktmbuf_read(mb, 0, sizeof(*dst), &copy);
 	if (!rte_is_multicast_ether_addr(dst))
 		return false;
 	for (i = 0; i < pmd->nb_mc_allowed; i++)
