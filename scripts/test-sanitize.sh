@@ -6,7 +6,7 @@
 #     AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer at exit);
 #     the unit tests run there;
 #  2. the unit tests of build/ under valgrind (memcheck);
-#  3. the system tests in $SANITIZE_TESTS against the ASan test app
+#  3. the system tests (or those in $SANITIZE_TESTS) against the ASan test app
 #     (RTAP_TESTAPP): a report makes the app exit non-zero, which fails the test.
 # DPDK runs with --no-huge everywhere, so its memory is ordinary mmap'd memory.
 # DPDK's own libraries are not instrumented: ASan checks the driver's and the
@@ -18,7 +18,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 asan=build-asan
-tests=${SANITIZE_TESTS:-"tests/system/test_datapath.py tests/system/test_faults.py"}
+tests=${SANITIZE_TESTS:-tests/system}
 
 bash scripts/setup.sh >/dev/null || exit 1
 if [ ! -f "$asan/build.ninja" ]; then
@@ -31,6 +31,7 @@ for b in build "$asan"; do
 done
 
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
+export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 passed=0
