@@ -252,6 +252,24 @@ def test_frame_larger_than_rx_buffers(app, names, raw_socket, mtu):
     assert_released(app, port, ifname)
 
 
+def test_frame_larger_than_rx_chain(app_factory, names, raw_socket):
+    """The same with scattered Rx: a chain of 1280-byte segments for MTU 9000."""
+    app = app_factory(mbuf_size=1280 + 128)
+    port, ifname = tap_port(app, names, desc=32, mtu=9000, rxoff=0x2000)
+    sh(f"ip link set {ifname} mtu 16000")
+    sock = raw_socket(ifname)
+    big = [frame(16014, seq=1), frame(9023, seq=2)]
+    fits = [frame(9022, seq=3), frame(1281, seq=4), frame(60, seq=5)]
+    for f in big + fits:
+        assert sock.send(f) == len(f)
+    got = app.rx(port, len(fits) + 1, timeout_ms=1500)
+    assert [(p.data, p.nb_segs) for p in got] == [(f, -(-len(f) // 1280)) for f in fits]
+    st = app.stats(port)
+    assert (st["ipackets"], st["ierrors"]) == (len(fits), len(big))
+    app.cmd(f"stop {port}")
+    assert_released(app, port, ifname)
+
+
 def test_header_only_frame(app, names, raw_socket):
     """The shortest frame the kernel can send, 14 bytes, is delivered as is."""
     port, ifname = tap_port(app, names)
