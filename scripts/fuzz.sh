@@ -20,6 +20,7 @@ secs=${1:-60}
 build="$top/build-fuzz"
 targets=${FUZZ_TARGETS:-"fuzz_rx_frame fuzz_chain_trim fuzz_devargs"}
 
+bash "$top/scripts/setup.sh" >/dev/null
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$top" -Dfuzz=true -Dbuildtype=debugoptimized \
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null

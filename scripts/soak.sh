@@ -49,7 +49,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x "$app_bin" ] || { ninja -C "$top/build" >/dev/null; }
+bash "$top/scripts/setup.sh" >/dev/null
+ninja -C "$top/build" >/dev/null
 
 coproc APP { exec "$app_bin" --no-huge -m 512 --no-pci --lcores '0@(0-1)' \
 	--file-prefix "rtsoak$tok" -- --pool-size 8192 2>"$log/app.log"; }
