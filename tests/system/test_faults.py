@@ -4,13 +4,12 @@ renamed or moved under the port, frames the Rx buffers cannot hold, stop and
 close with requests in flight. Each ends with no crash or hang, the right
 counters, every mbuf back in the pool and no TAP fd or io_uring left.
 
-Not produced here, because the kernel cannot be made to: frames shorter than
-an Ethernet header (AF_PACKET and every forwarding path refuse frames under
-14 bytes, even for CAP_SYS_RAWIO; the runt branch is covered by the
-fuzz_rx_frame target), a full submission queue (each ring has a slot more
+Runts (shorter than an Ethernet header) come from an L3 TUN through tc mirred
+in test_control.py::test_runt_frames_are_counted. Not produced, because the
+kernel cannot be made to: a full submission queue (each ring has a slot more
 than the requests a queue may post) and -ECANCELED outside stop (every stop
-below cancels the posted reads: the pool-full checks prove their mbufs come
-back).
+below cancels the reads in flight: the pool-full checks prove their mbufs
+come back).
 """
 
 import socket
