@@ -28,9 +28,11 @@
  *   rxall <port> <nb_queues> <max> <timeout_ms>
  *                                    poll queues 0..nb_queues-1 round robin, one line per
  *                                    frame: "q <queue> <hex>", then "ok <count>"
- *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|shared|nohead]
- *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N]
- *                                    send one frame cut into N-byte segments, "ok <sent>"
+ *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|clone0|shared|nohead]
+ *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N] [prep=1]
+ *                                    send one frame cut into N-byte segments, "ok <sent>";
+ *                                    prep=1 passes it through rte_eth_tx_prepare() first
+ *                                    ("err <errno> prepare" when refused)
  *   txburst <port> <queue> <count> <len> [seg=N]
  *                                    send count frames, retrying partial bursts, "ok <sent>"
  *   fwd <port_a> <port_b> <ms>       forward both ways for ms, every Rx queue to the Tx
@@ -78,6 +80,7 @@
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_epoll.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_interrupts.h>
 #include <rte_mbuf.h>
@@ -87,6 +90,7 @@
 #define BURST		32u
 
 static struct rte_mempool *pool;
+static struct rte_mempool *clone_pool;	/* no data room, as pools of clones often are */
 static unsigned int pool_size = 8192;
 static uint16_t mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 static struct rte_mbuf **held;
@@ -272,17 +276,18 @@ cmd_tx(char **argv, int argc)
 	if (m == NULL)
 		return reply_err(-ENOMEM, "build");
 
-	if (mode != NULL && strcmp(mode, "indirect") == 0) {
+	if (mode != NULL && (strcmp(mode, "indirect") == 0 || strcmp(mode, "clone0") == 0)) {
 		/* The data stays in the original; the port sees clones only. */
 		orig = m;
-		m = rte_pktmbuf_clone(orig, pool);
+		m = rte_pktmbuf_clone(orig, strcmp(mode, "clone0") == 0 ? clone_pool : pool);
 		if (m == NULL) {
 			rte_pktmbuf_free(orig);
 			return reply_err(-ENOMEM, "clone");
 		}
 	} else if (mode != NULL && strcmp(mode, "shared") == 0) {
 		orig = m;
-		rte_mbuf_refcnt_update(m, 1);
+		/* Every segment: a chain shared by its head only would be freed twice. */
+		rte_pktmbuf_refcnt_update(m, 1);
 	} else if (mode != NULL && strcmp(mode, "nohead") == 0) {
 		/* Move the data to the very start of the buffer: no headroom left. */
 		if (m->nb_segs != 1) {
@@ -299,6 +304,13 @@ cmd_tx(char **argv, int argc)
 	m->l4_len = opt_num(argv, argc, 4, "l4", 0);
 	m->tso_segsz = opt_num(argv, argc, 4, "mss", 0);
 
+	if (opt_num(argv, argc, 4, "prep", 0) && rte_eth_tx_prepare(port, queue, &m, 1) != 1) {
+		int err = rte_errno;
+
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(orig);
+		return reply_err(err, "prepare");
+	}
 	sent = rte_eth_tx_burst(port, queue, &m, 1);
 	if (sent == 0)
 		rte_pktmbuf_free(m);
@@ -791,12 +803,16 @@ main(int argc, char **argv)
 	parse_app_args(argc - ret, argv + ret);
 
 	/* No per-lcore cache: the available count must be exact at any time. */
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
 		pool = rte_pktmbuf_pool_create("testapp_pool", pool_size, 0, 0, mbuf_size,
 					       rte_socket_id());
-	else
+		clone_pool = rte_pktmbuf_pool_create("testapp_clones", 256, 0, 0, 0,
+						     rte_socket_id());
+	} else {
 		pool = rte_mempool_lookup("testapp_pool");
-	if (pool == NULL)
+		clone_pool = rte_mempool_lookup("testapp_clones");
+	}
+	if (pool == NULL || clone_pool == NULL)
 		rte_exit(EXIT_FAILURE, "cannot create the mbuf pool\n");
 
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_event, NULL);

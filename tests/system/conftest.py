@@ -49,6 +49,39 @@ def disable_ipv6(name, ns=None):
     sh(f"sysctl -qw net.ipv6.conf.{name}.disable_ipv6=1", ns=ns)
 
 
+def kernel_mac(ifname):
+    with open(f"/sys/class/net/{ifname}/address") as f:
+        return f.read().strip()
+
+
+def quit_process(proc, line):
+    """Ask a process driven over stdin to quit; kill it if it does not."""
+    if proc.poll() is None:
+        try:
+            proc.stdin.write(line)
+            proc.stdin.flush()
+            proc.wait(timeout=60)
+        except (BrokenPipeError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+
+
+def made_and_closed(make_one, close="close"):
+    """A fixture's body: yields a factory, closes whatever it made at teardown.
+
+    Returns (object, what its close returned) pairs, in the order made.
+    """
+    made = []
+
+    def make(*args, **kw):
+        obj = make_one(*args, **kw)
+        made.append(obj)
+        return obj
+
+    yield make
+    return [(obj, getattr(obj, close)()) for obj in made]
+
+
 @dataclass
 class Pkt:
     length: int
@@ -181,34 +214,19 @@ class TestApp:
         return sorted(t for t in self.fd_targets() if "tun" in t or "io_uring" in t)
 
     def quit(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(b"quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=60)
-            except (BrokenPipeError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
+        quit_process(self.proc, b"quit\n")
         self.log.close()
         return self.proc.returncode
 
 
 @pytest.fixture
 def app_factory(tmp_path):
-    apps = []
-
-    def make(**kw):
-        app = TestApp(tmp_path, **kw)
-        apps.append(app)
-        return app
-
-    yield make
+    closed = yield from made_and_closed(lambda **kw: TestApp(tmp_path, **kw), "quit")
     # A crash or hang at close, or a sanitizer report at exit (ASan, UBSan,
     # LSan in the build of scripts/test-sanitize.sh), fails the test.
-    failed = [(app.quit(), app) for app in apps]
-    failed = [(rc, app) for rc, app in failed if rc != 0]
+    failed = [(app, rc) for app, rc in closed if rc != 0]
     if failed:
-        rc, app = failed[0]
+        app, rc = failed[0]
         pytest.fail(f"test app exited with {rc}: {app.stderr()[-4000:]}")
 
 
@@ -321,16 +339,7 @@ class RawSocket:
 
 @pytest.fixture
 def raw_socket():
-    socks = []
-
-    def make(ifname):
-        s = RawSocket(ifname)
-        socks.append(s)
-        return s
-
-    yield make
-    for s in socks:
-        s.close()
+    yield from made_and_closed(RawSocket)
 
 
 def frame(length, seq=0, dst=b"\xff" * 6, src=b"\x02\x00\x00\x00\x00\x01",

@@ -8,15 +8,11 @@ import struct
 
 import pytest
 
-from conftest import AppError, frame, if_exists, disable_ipv6, sh
+from conftest import AppError, frame, if_exists, disable_ipv6, kernel_mac, sh
 
 TUNSETIFF = 0x400454CA
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
-
-
-def kernel_mac(ifname):
-    return open(f"/sys/class/net/{ifname}/address").read().strip()
 
 
 def kernel_mtu(ifname):

@@ -72,6 +72,18 @@ rtap_size_bin(uint32_t len)
 	return rte_fls_u32(len) - 6;
 }
 
+/* Offloads advertised in dev_info; see "Offloads" in doc/guides/nics/rtap.rst. */
+#define RTAP_RX_CKSUM_OFFLOADS	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | \
+				 RTE_ETH_RX_OFFLOAD_UDP_CKSUM | \
+				 RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
+#define RTAP_RX_OFFLOAD_CAPA	(RTE_ETH_RX_OFFLOAD_SCATTER | RTAP_RX_CKSUM_OFFLOADS | \
+				 RTE_ETH_RX_OFFLOAD_TCP_LRO)
+#define RTAP_TX_OFFLOAD_CAPA	(RTE_ETH_TX_OFFLOAD_MULTI_SEGS | \
+				 RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | \
+				 RTE_ETH_TX_OFFLOAD_UDP_CKSUM | \
+				 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
+				 RTE_ETH_TX_OFFLOAD_TCP_TSO)
+
 struct rtap_rx_stats {
 	uint64_t packets;
 	uint64_t bytes;
@@ -93,6 +105,7 @@ struct rtap_tx_stats {
 	uint64_t nombuf;	/* header mbufs that could not be allocated */
 	uint64_t multiseg;	/* written with writev */
 	uint64_t hdr_mbuf;	/* needed a chained header mbuf */
+	uint64_t bad_offload;	/* offload requests the headers contradict */
 	uint64_t size_bins[RTAP_SIZE_BINS];	/* posted frames by length */
 };
 
@@ -224,8 +237,13 @@ int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
-int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr);
+unsigned int rtap_tun_offloads(uint64_t rx_offloads);
+int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
+uint32_t rtap_tx_fix_len(const struct rte_mbuf *m);
+int rtap_tx_fix_headers(uint8_t *hdrs, const struct rte_mbuf *m, struct virtio_net_hdr *hdr);
+int rtap_tx_prepare_one(struct rte_mbuf *m);
+uint16_t rtap_tx_prepare(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 bool rtap_tx_hdr_in_headroom(const struct rte_mbuf *m);
 void rtap_fixed_mac(const char *ifname, struct rte_ether_addr *mac);
 

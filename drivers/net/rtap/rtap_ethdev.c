@@ -57,6 +57,11 @@ rtap_dev_start(struct rte_eth_dev *dev)
 	uint16_t i;
 	int ret;
 
+	/* What the Rx offloads let the kernel leave unfinished; renegotiated each start. */
+	ret = rtap_tap_set_offload(rtap_ctl_fd(dev),
+				   rtap_tun_offloads(dev->data->dev_conf.rxmode.offloads));
+	if (ret < 0)
+		return ret;
 	ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
 	if (ret < 0)
 		return ret;
@@ -164,12 +169,36 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_txportconf.ring_size = RTAP_DEFAULT_DESC;
 	info->default_rxportconf.nb_queues = 1;
 	info->default_txportconf.nb_queues = 1;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_offload_capa = RTAP_RX_OFFLOAD_CAPA;
+	info->tx_offload_capa = RTAP_TX_OFFLOAD_CAPA;
 	info->rx_queue_offload_capa = 0;
 	info->tx_queue_offload_capa = 0;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
 	return 0;
+}
+
+/* What rtap_rx_offload() parses, only when Rx checksum offload is enabled. */
+static const uint32_t *
+rtap_supported_ptypes(struct rte_eth_dev *dev)
+{
+	static const uint32_t ptypes[] = {
+		RTE_PTYPE_L2_ETHER,
+		RTE_PTYPE_L2_ETHER_VLAN,
+		RTE_PTYPE_L2_ETHER_QINQ,
+		RTE_PTYPE_L3_IPV4,
+		RTE_PTYPE_L3_IPV4_EXT,
+		RTE_PTYPE_L3_IPV6,
+		RTE_PTYPE_L3_IPV6_EXT,
+		RTE_PTYPE_L4_TCP,
+		RTE_PTYPE_L4_UDP,
+		RTE_PTYPE_L4_SCTP,
+		RTE_PTYPE_L4_FRAG,
+		RTE_PTYPE_UNKNOWN
+	};
+
+	if (dev->data->dev_conf.rxmode.offloads & RTAP_RX_CKSUM_OFFLOADS)
+		return ptypes;
+	return NULL;
 }
 
 static int
@@ -190,6 +219,7 @@ static const struct eth_dev_ops rtap_ops = {
 	.dev_stop		= rtap_dev_stop,
 	.dev_close		= rtap_dev_close,
 	RTAP_READ_OPS,
+	.dev_supported_ptypes_get = rtap_supported_ptypes,
 	.dev_set_link_up	= rtap_dev_set_link_up,
 	.dev_set_link_down	= rtap_dev_set_link_down,
 	.promiscuous_enable	= rtap_promiscuous_enable,
@@ -264,6 +294,7 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dev->rx_pkt_burst = rtap_rx_burst;
 	dev->tx_pkt_burst = rtap_tx_burst;
+	dev->tx_pkt_prepare = rtap_tx_prepare;
 	dev->data->dev_link = (struct rte_eth_link) {
 		.link_speed = RTE_ETH_SPEED_NUM_10G,
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,

@@ -8,6 +8,9 @@
  */
 
 #include <errno.h>
+#include <linux/if_tun.h>
+
+#include <rte_errno.h>
 
 #include <rte_ip.h>
 #include <rte_net.h>
@@ -100,19 +103,170 @@ rtap_vnet_gso_known(uint8_t gso_type)
 }
 
 /*
+ * What the kernel may leave unfinished in the frames it hands us
+ * (TUNSETOFFLOAD): only what the application can take as it comes.
+ * Checksum offload accepts partial checksums; LRO also accepts TCP
+ * super-frames, which always carry a partial checksum.
+ */
+unsigned int
+rtap_tun_offloads(uint64_t rx_offloads)
+{
+	unsigned int tun = 0;
+
+	if (rx_offloads & (RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM))
+		tun |= TUN_F_CSUM;
+	if (rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+		tun |= TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	return tun;
+}
+
+/*
+ * Verify the IPv4 header checksum of a header of hlen bytes at l3_off, the
+ * IHL of a header rte_net_get_ptype() recognised: 20 to 60 bytes, of which
+ * it read the first 20; options may run past the end of the frame.
+ */
+static uint64_t
+rtap_rx_ip_cksum(const struct rte_mbuf *m, uint32_t l3_off, uint32_t hlen)
+{
+	uint8_t buf[0xf * RTE_IPV4_IHL_MULTIPLIER];
+	const void *ip = rte_pktmbuf_read(m, l3_off, hlen, buf);
+
+	if (ip == NULL)
+		return RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	return rte_raw_cksum(ip, hlen) == 0xffff ?
+		RTE_MBUF_F_RX_IP_CKSUM_GOOD : RTE_MBUF_F_RX_IP_CKSUM_BAD;
+}
+
+/*
+ * Internet checksum of len bytes at off of a chain. Not rte_raw_cksum_mbuf():
+ * in DPDK 22.11 it truncates the carries of a segment that starts at an odd
+ * offset of the range.
+ */
+static int
+rtap_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t *sum)
+{
+	uint32_t done = 0;
+
+	if (off + len > m->pkt_len)
+		return -1;
+	while (off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	*sum = 0;
+	while (done < len) {
+		uint32_t n = RTE_MIN(m->data_len - off, len - done);
+		uint16_t s = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), n);
+
+		/* Bytes of an odd position sit in the other half of each word. */
+		*sum += (done & 1) ? rte_bswap16(s) : s;
+		done += n;
+		off = 0;
+		m = m->next;
+	}
+	return 0;
+}
+
+/*
+ * Verify the TCP or UDP checksum of a frame the kernel did not validate.
+ * The L4 length comes from the IP header and is checked against the frame.
+ */
+static uint64_t
+rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_hdr_lens *lens)
+{
+	uint32_t l3_off = lens->l2_len;
+	uint32_t l4_off = l3_off + lens->l3_len;
+	uint32_t sum, l4_sum, l4_len;
+	uint16_t udp_cksum;
+
+	if ((ptype & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_UDP) {
+		const uint16_t *p = rte_pktmbuf_read(m, l4_off +
+			offsetof(struct rte_udp_hdr, dgram_cksum), sizeof(udp_cksum), &udp_cksum);
+
+		if (p == NULL)
+			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		/* No checksum: allowed over IPv4 only (RFC 768, RFC 8200). */
+		if (*p == 0)
+			return RTE_ETH_IS_IPV4_HDR(ptype) ?
+				RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	}
+
+	if (RTE_ETH_IS_IPV4_HDR(ptype)) {
+		struct rte_ipv4_hdr copy;
+		/* Cannot fail: rte_net_get_ptype() read it. */
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, l3_off, sizeof(copy), &copy);
+		uint16_t tot;
+
+		tot = rte_be_to_cpu_16(ip->total_length);
+		if (tot < lens->l3_len)
+			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		l4_len = tot - lens->l3_len;
+		sum = rte_ipv4_phdr_cksum(ip, 0);
+	} else {
+		struct rte_ipv6_hdr ip;
+		uint32_t ext = lens->l3_len - sizeof(ip);
+		/* Cannot fail: rte_net_get_ptype() read it. */
+		const void *p = rte_pktmbuf_read(m, l3_off, sizeof(ip), &ip);
+		uint16_t plen;
+
+		/* A copy: the pseudo-header length is the L4 length, after extensions. */
+		memcpy(&ip, p, sizeof(ip));
+		plen = rte_be_to_cpu_16(ip.payload_len);
+		if (plen < ext)
+			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		l4_len = plen - ext;
+		ip.payload_len = rte_cpu_to_be_16(l4_len);
+		sum = rte_ipv6_phdr_cksum(&ip, 0);
+	}
+
+	if (rtap_cksum_chain(m, l4_off, l4_len, &l4_sum) < 0)
+		return RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	return __rte_raw_cksum_reduce(sum + l4_sum) == 0xffff ?
+		RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
+
+/*
+ * The application asked for checksum offload: parse the frame (packet_type)
+ * and verify in software whatever the kernel did not vouch for, so that
+ * every flag reported is true.
+ */
+static void
+rtap_rx_cksum_sw(struct rte_mbuf *m, uint64_t offloads)
+{
+	struct rte_net_hdr_lens lens;
+	uint32_t ptype = rte_net_get_ptype(m, &lens,
+		RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
+	uint32_t l4 = ptype & RTE_PTYPE_L4_MASK;
+
+	m->packet_type = ptype;
+	if (RTE_ETH_IS_IPV4_HDR(ptype) && (offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM))
+		m->ol_flags |= rtap_rx_ip_cksum(m, lens.l2_len, lens.l3_len);
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN ||
+	    !(RTE_ETH_IS_IPV4_HDR(ptype) || RTE_ETH_IS_IPV6_HDR(ptype)))
+		return;
+	if ((l4 == RTE_PTYPE_L4_TCP && (offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) ||
+	    (l4 == RTE_PTYPE_L4_UDP && (offloads & RTE_ETH_RX_OFFLOAD_UDP_CKSUM)))
+		m->ol_flags |= rtap_rx_l4_cksum(m, ptype, &lens);
+}
+
+/*
  * Translate the virtio-net header of a received frame into mbuf flags.
  * Every field the kernel sent is checked against the frame before it is
  * believed: a header we cannot honour makes the frame an error (-EINVAL).
  */
 int
-rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr)
+rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads)
 {
-	if (hdr->flags == 0 && hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+	if (likely(hdr->flags == 0 && hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+		   !(offloads & RTAP_RX_CKSUM_OFFLOADS)))
 		return 0;
 
+	if (unlikely(hdr->flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)))
+		return -EINVAL;
 	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		if ((uint32_t)hdr->csum_start + hdr->csum_offset + sizeof(uint16_t) >
-		    m->pkt_len)
+		if (unlikely((uint32_t)hdr->csum_start + hdr->csum_offset + sizeof(uint16_t) >
+			     m->pkt_len))
 			return -EINVAL;
 		/* The data is intact; only the checksum field is unfinished. */
 		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
@@ -121,12 +275,26 @@ rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr)
 	}
 
 	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		if (!rtap_vnet_gso_known(hdr->gso_type) || hdr->gso_size == 0)
+		if (unlikely(!rtap_vnet_gso_known(hdr->gso_type) || hdr->gso_size == 0))
 			return -EINVAL;
 		m->ol_flags |= RTE_MBUF_F_RX_LRO;
 		m->tso_segsz = hdr->gso_size;
 	}
+
+	if (offloads & RTAP_RX_CKSUM_OFFLOADS)
+		rtap_rx_cksum_sw(m, offloads);
 	return 0;
+}
+
+/* Bytes from the start of the frame to the innermost L3 header. */
+static inline uint32_t
+rtap_tx_l3_off(const struct rte_mbuf *m)
+{
+	uint32_t off = m->l2_len;
+
+	if (m->ol_flags & (RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6))
+		off += m->outer_l2_len + m->outer_l3_len;
+	return off;
 }
 
 /* Translate the Tx offload requests of an mbuf into a virtio-net header. */
@@ -135,12 +303,14 @@ rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m)
 {
 	uint64_t ol_flags = m->ol_flags;
 	uint64_t l4 = ol_flags & RTE_MBUF_F_TX_L4_MASK;
-	uint16_t l4_start = m->l2_len + m->l3_len;
+	uint16_t l4_start;
 
 	memset(hdr, 0, sizeof(*hdr));
-	if (ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK)
-		l4_start += m->outer_l2_len + m->outer_l3_len;
+	if (likely(!(ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG))))
+		return;
 
+	l4_start = rtap_tx_l3_off(m) + m->l3_len;
+	/* TSO implies the TCP checksum. */
 	if (ol_flags & RTE_MBUF_F_TX_TCP_SEG)
 		l4 = RTE_MBUF_F_TX_TCP_CKSUM;
 
@@ -158,6 +328,168 @@ rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m)
 		hdr->gso_size = m->tso_segsz;
 		hdr->hdr_len = l4_start + m->l4_len;
 	}
+}
+
+/*
+ * Header bytes rtap_tx_fix_headers() rewrites for this packet, 0 when none:
+ * the IPv4 checksum (RTE_MBUF_F_TX_IP_CKSUM) and, for TSO, the TCP pseudo-header
+ * checksum and the ECN bit of the GSO type.
+ */
+uint32_t
+rtap_tx_fix_len(const struct rte_mbuf *m)
+{
+	uint64_t ol_flags = m->ol_flags;
+
+	if (likely(!(ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_SEG))))
+		return 0;
+	return rtap_tx_l3_off(m) + m->l3_len +
+		((ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? m->l4_len : 0);
+}
+
+/*
+ * Finish the headers of m, copied or in place at hdrs (rtap_tx_fix_len()
+ * bytes, checked by the caller to be in the first segment), as the kernel
+ * needs them: it never computes an IPv4 header checksum, and for TSO it
+ * expects the TCP checksum field to hold the pseudo-header sum including the
+ * L4 length (virtio_net_hdr_to_skb() then tcp_gso_segment()), which DPDK's
+ * convention (rte_ipv4_phdr_cksum() with RTE_MBUF_F_TX_TCP_SEG) leaves out.
+ * Both are recomputed from the headers, so calling this twice is harmless.
+ * Returns -EINVAL for headers that contradict the flags.
+ */
+int
+rtap_tx_fix_headers(uint8_t *hdrs, const struct rte_mbuf *m, struct virtio_net_hdr *hdr)
+{
+	uint64_t ol_flags = m->ol_flags;
+	uint32_t l3_off = rtap_tx_l3_off(m);
+	uint8_t *l3 = hdrs + l3_off;
+	uint8_t version = l3[0] >> 4;
+
+	if (ol_flags & RTE_MBUF_F_TX_IP_CKSUM) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+
+		if (unlikely(m->l3_len < sizeof(*ip) || version != 4 ||
+			     rte_ipv4_hdr_len(ip) > m->l3_len))
+			return -EINVAL;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+
+	if (ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(l3 + m->l3_len);
+		uint32_t sum;
+
+		if (unlikely(m->l4_len < sizeof(*th)))
+			return -EINVAL;
+		if (ol_flags & RTE_MBUF_F_TX_IPV4) {
+			if (unlikely(version != 4 || m->l3_len < sizeof(struct rte_ipv4_hdr)))
+				return -EINVAL;
+			sum = rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)l3,
+						  RTE_MBUF_F_TX_TCP_SEG);
+		} else {
+			if (unlikely(version != 6 || m->l3_len < sizeof(struct rte_ipv6_hdr)))
+				return -EINVAL;
+			sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)l3,
+						  RTE_MBUF_F_TX_TCP_SEG);
+		}
+		sum += rte_cpu_to_be_16(m->pkt_len - l3_off - m->l3_len);
+		sum = (sum & 0xffff) + (sum >> 16);
+		th->cksum = (uint16_t)((sum & 0xffff) + (sum >> 16));
+		if (th->tcp_flags & RTE_TCP_CWR_FLAG)
+			hdr->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+	}
+	return 0;
+}
+
+/* Tx mbuf flags rtap acts on; any other offload request cannot be honoured. */
+#define RTAP_TX_OL_FLAGS (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM | \
+	RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_TCP_SEG | \
+	RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6 | RTE_MBUF_F_TX_TUNNEL_MASK)
+
+/*
+ * Check that the kernel can accept what a packet asks for, then write the
+ * pseudo-header checksum the DPDK way (rte_net_intel_cksum_prepare()):
+ * tx_burst completes it into what virtio_net_hdr_to_skb() expects.
+ * Returns 0 or a negative errno.
+ */
+int
+rtap_tx_prepare_one(struct rte_mbuf *m)
+{
+	uint64_t ol_flags = m->ol_flags;
+	const struct rte_mbuf *seg;
+	uint32_t len = 0, l4_start;
+	uint16_t nb_segs = 0;
+	int ret;
+
+	for (seg = m; seg != NULL; seg = seg->next) {
+		len += seg->data_len;
+		nb_segs++;
+	}
+	if (len != m->pkt_len || nb_segs != m->nb_segs)
+		return -EINVAL;
+	/* One writev: the virtio-net header plus every segment. */
+	if (m->nb_segs >= RTAP_IOV_BATCH)
+		return -EINVAL;
+	if (!(ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK))
+		return 0;
+	if (ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK & ~RTAP_TX_OL_FLAGS)
+		return -ENOTSUP;
+	ret = rte_validate_tx_offload(m);
+	if (ret < 0)
+		return ret;
+
+	l4_start = rtap_tx_l3_off(m) + m->l3_len;
+	switch (ol_flags & RTE_MBUF_F_TX_L4_MASK) {
+	case RTE_MBUF_F_TX_L4_NO_CKSUM:
+		break;
+	case RTE_MBUF_F_TX_TCP_CKSUM:
+		if (l4_start + sizeof(struct rte_tcp_hdr) > m->pkt_len)
+			return -EINVAL;
+		break;
+	case RTE_MBUF_F_TX_UDP_CKSUM:
+		if (l4_start + sizeof(struct rte_udp_hdr) > m->pkt_len)
+			return -EINVAL;
+		break;
+	default:
+		return -ENOTSUP;
+	}
+
+	if (ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		uint8_t proto;
+		const uint8_t *p;
+
+		/* The kernel segments TCP only, and not inside a tunnel. */
+		if ((ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK) ||
+		    (ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM)
+			return -ENOTSUP;
+		/* GSO_BY_FRAGS (0xffff) means something else to the kernel. */
+		if (m->tso_segsz == UINT16_MAX || m->l4_len < sizeof(struct rte_tcp_hdr) ||
+		    l4_start + m->l4_len > m->data_len ||
+		    m->pkt_len - rtap_tx_l3_off(m) > UINT16_MAX)
+			return -EINVAL;
+		p = rte_pktmbuf_mtod_offset(m, const uint8_t *, rtap_tx_l3_off(m));
+		proto = (ol_flags & RTE_MBUF_F_TX_IPV4) ?
+			((const struct rte_ipv4_hdr *)p)->next_proto_id :
+			((const struct rte_ipv6_hdr *)p)->proto;
+		if (proto != IPPROTO_TCP)
+			return -EINVAL;
+	}
+	return rte_net_intel_cksum_prepare(m);
+}
+
+uint16_t
+rtap_tx_prepare(void *queue __rte_unused, struct rte_mbuf **bufs, uint16_t nb_pkts)
+{
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < nb_pkts; i++) {
+		ret = rtap_tx_prepare_one(bufs[i]);
+		if (unlikely(ret < 0)) {
+			rte_errno = -ret;
+			break;
+		}
+	}
+	return i;
 }
 
 /*

@@ -209,7 +209,7 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 		return false;
 	}
 
-	if (unlikely(rtap_rx_offload(mb, hdr) < 0)) {
+	if (unlikely(rtap_rx_offload(mb, hdr, rxq->offloads) < 0)) {
 		rxq->stats.bad_vnet_hdr++;
 		rxq->stats.errors++;
 		rte_pktmbuf_free(mb);
@@ -305,41 +305,82 @@ rtap_tx_reap(struct rtap_tx_queue *txq)
 
 /*
  * Post one write of mb behind a virtio-net header; the caller submits.
- * A negative return leaves mb with the caller, untouched.
+ * A negative return leaves mb with the caller, untouched: -EBUSY when the
+ * ring is full, -ENOBUFS when the pool is empty, -EINVAL when mb can never be
+ * sent (offload requests its headers contradict, or a header mbuf from its
+ * pool has no room for the headers).
+ *
+ * Headers the kernel needs finished (rtap_tx_fix_headers(), idempotent so a
+ * packet handed back and retried is fine) are rewritten in place when the
+ * first segment is ours alone; in a shared or indirect mbuf they are copied
+ * into the header mbuf and fixed there, and the write skips the originals.
  */
 static inline int
 rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 {
+	uint32_t fix_len = rtap_tx_fix_len(mb);
 	struct rte_mbuf *head = mb;
 	struct virtio_net_hdr *hdr;
 	struct iovec *iov = NULL;
 	struct io_uring_sqe *sqe;
+	uint8_t *fix_at = NULL;
+	int ret;
 
+	if (unlikely(fix_len > mb->data_len)) {
+		txq->stats.bad_offload++;
+		return -EINVAL;
+	}
 	if (unlikely(!rtap_tx_hdr_in_headroom(mb))) {
 		head = rte_pktmbuf_alloc(mb->pool);
 		if (unlikely(head == NULL)) {
 			txq->stats.nombuf++;
 			return -ENOBUFS;
 		}
+		/* A pool of clones may have no data room: nowhere for the headers. */
+		if (unlikely(rte_pktmbuf_headroom(head) < RTAP_VNET_HDR_LEN ||
+			     fix_len > rte_pktmbuf_tailroom(head))) {
+			rte_pktmbuf_free_seg(head);
+			return -EINVAL;
+		}
 		head->next = mb;
 		head->nb_segs = mb->nb_segs + 1;
 		head->pkt_len = mb->pkt_len;
 		txq->stats.hdr_mbuf++;
+		if (fix_len != 0) {
+			fix_at = rte_pktmbuf_mtod(head, uint8_t *);
+			rte_memcpy(fix_at, rte_pktmbuf_mtod(mb, void *), fix_len);
+			head->data_len = fix_len;
+		}
+	} else if (fix_len != 0) {
+		fix_at = rte_pktmbuf_mtod(mb, uint8_t *);
 	}
 	hdr = rte_pktmbuf_mtod_offset(head, struct virtio_net_hdr *, -RTAP_VNET_HDR_LEN);
+	/* From the packet mbuf: a header mbuf carries no offload fields. */
+	rtap_tx_offload(hdr, mb);
+	if (unlikely(fix_at != NULL)) {
+		ret = rtap_tx_fix_headers(fix_at, mb, hdr);
+		if (unlikely(ret < 0)) {
+			txq->stats.bad_offload++;
+			goto unchain;
+		}
+	}
 
+	ret = -EBUSY;
 	if (head->nb_segs > 1) {
 		iov = rtap_iov_stage(&txq->ring, txq->iov, &txq->nb_iov, head, hdr,
 				     RTAP_VNET_HDR_LEN + head->data_len, false);
 		if (unlikely(iov == NULL))
 			goto unchain;
+		if (head != mb && fix_len != 0) {
+			/* The copied headers replace the originals. */
+			iov[1].iov_base = RTE_PTR_ADD(iov[1].iov_base, fix_len);
+			iov[1].iov_len -= fix_len;
+		}
 	}
 	sqe = io_uring_get_sqe(&txq->ring);
 	if (unlikely(sqe == NULL))
 		goto unchain;
 
-	/* From the packet mbuf: a header mbuf carries no offload fields. */
-	rtap_tx_offload(hdr, mb);
 	if (iov == NULL) {
 		io_uring_prep_write(sqe, RTAP_RING_FD, hdr, RTAP_VNET_HDR_LEN + head->data_len, 0);
 	} else {
@@ -357,7 +398,7 @@ unchain:
 		head->nb_segs = 1;
 		rte_pktmbuf_free_seg(head);
 	}
-	return -EBUSY;
+	return ret;
 }
 
 uint16_t
@@ -366,6 +407,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	struct rtap_tx_queue *txq = queue;
 	uint64_t nb_bytes = 0;
 	uint16_t i, nb_sent = 0;
+	int ret;
 
 	if (unlikely(!txq->started))
 		return 0;
@@ -382,7 +424,14 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 			rte_pktmbuf_free(mb);
 			continue;
 		}
-		if (unlikely(rtap_tx_post(txq, mb) < 0))
+		ret = rtap_tx_post(txq, mb);
+		if (unlikely(ret == -EINVAL)) {
+			/* Never sendable: see rtap_tx_post(). */
+			txq->stats.errors++;
+			rte_pktmbuf_free(mb);
+			continue;
+		}
+		if (unlikely(ret < 0))
 			break;
 		nb_sent++;
 		nb_bytes += mb->pkt_len;
@@ -517,7 +566,6 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_d
 	rxq->queue_id = queue_id;
 	rxq->nb_desc = nb_rx_desc;
 	rxq->deferred_start = rx_conf->rx_deferred_start;
-	rxq->offloads = rx_conf->offloads | dev->data->dev_conf.rxmode.offloads;
 	dev->data->rx_queues[queue_id] = rxq;
 	return 0;
 }
@@ -556,6 +604,8 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 
 	if (rxq->started)
 		return 0;
+	/* Queue offloads are a subset of the port's (no per-queue capability). */
+	rxq->offloads = dev->data->dev_conf.rxmode.offloads;
 	rxq->frame_size = rtap_rx_frame_size(dev);
 	ret = rtap_rx_buffer_check(dev, rxq->mb_pool, rxq->frame_size);
 	if (ret < 0)

@@ -51,6 +51,7 @@ static const struct rtap_xstat rtap_txq_xstats[] = {
 	{ "mbuf_allocation_errors", offsetof(struct rtap_tx_stats, nombuf) },
 	{ "multiseg_packets", offsetof(struct rtap_tx_stats, multiseg) },
 	{ "hdr_mbuf_packets", offsetof(struct rtap_tx_stats, hdr_mbuf) },
+	{ "offload_errors", offsetof(struct rtap_tx_stats, bad_offload) },
 	RTAP_SIZE_XSTATS(struct rtap_tx_stats),
 };
 
