@@ -4,10 +4,13 @@
  * libFuzzer target: a read completion turned into a packet, as the Rx burst
  * does it (rtap_rx_complete): the kernel's virtio-net header, the result it
  * reported and the bytes it wrote land in a chain of arbitrary layout, then
- * rtap_rx_chain_trim and rtap_rx_offload make an mbuf of them and
- * rtap_rx_filtered checks its destination against a multicast list.
+ * rtap_rx_chain_trim and rtap_rx_offload (with the checksum offloads the
+ * input enables: the frame is then parsed and its checksums verified in
+ * software) make an mbuf of them and rtap_rx_filtered checks its destination
+ * against a multicast list.
  *
- * Input: virtio_net_hdr (10 bytes) | res (int32 LE) | nb_segs - 1 (1 byte) |
+ * Input: virtio_net_hdr (10 bytes) | res (int32 LE) | Rx offloads (1 byte:
+ *        bit 0 IPv4, bit 1 UDP, bit 2 TCP checksum) | nb_segs - 1 (1 byte) |
  *        room of each segment (uint16 LE each) | frame bytes.
  *
  * Everything in a segment's buffer outside the frame (and outside the header
@@ -24,7 +27,13 @@
 #include "rtap.h"
 #include "fuzz_mbuf.h"
 
-#define FUZZ_FIXED_LEN	(RTAP_VNET_HDR_LEN + sizeof(int32_t) + 1)
+#define FUZZ_FIXED_LEN	(RTAP_VNET_HDR_LEN + sizeof(int32_t) + 2)
+
+static const uint64_t fuzz_offloads[] = {
+	RTE_ETH_RX_OFFLOAD_IPV4_CKSUM,
+	RTE_ETH_RX_OFFLOAD_UDP_CKSUM,
+	RTE_ETH_RX_OFFLOAD_TCP_CKSUM,
+};
 
 static struct rte_mempool *pool;
 static struct rtap_pmd pmd = {
@@ -147,13 +156,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct virtio_net_hdr hdr;
 	struct rte_mbuf *m, *seg;
+	uint64_t offloads = 0;
 	uint16_t nb_segs, n;
+	unsigned int i;
 	int32_t res;
 
 	if (size < FUZZ_FIXED_LEN)
 		return -1;
 	memcpy(&hdr, data, RTAP_VNET_HDR_LEN);
 	memcpy(&res, data + RTAP_VNET_HDR_LEN, sizeof(res));
+	for (i = 0; i < RTE_DIM(fuzz_offloads); i++)
+		if (data[RTAP_VNET_HDR_LEN + sizeof(res)] & (1 << i))
+			offloads |= fuzz_offloads[i];
 	data += FUZZ_FIXED_LEN - 1;
 	size -= FUZZ_FIXED_LEN - 1;
 	m = fuzz_chain(&data, &size, &hdr);
@@ -174,8 +188,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_abort("pkt_len is not the frame length");
 		fuzz_check_chain(m);
 		fuzz_poison(m, true);
-		if (rtap_rx_offload(m, rte_pktmbuf_mtod_offset(m, const void *,
-							       -RTAP_VNET_HDR_LEN)) == 0) {
+		if (rtap_rx_offload(m, rte_pktmbuf_mtod_offset(m, const void *, -RTAP_VNET_HDR_LEN),
+				    offloads) == 0) {
 			fuzz_check_offload(m, &hdr);
 			fuzz_check_filter(m);
 			fuzz_touch_packet(m);
