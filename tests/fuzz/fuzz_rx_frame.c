@@ -16,7 +16,9 @@
  * Everything in a segment's buffer outside the frame (and outside the header
  * in the first headroom) is poisoned for ASan while the driver looks at the
  * packet, so a read past the frame inside mempool memory is caught too.
- * Every iteration ends with all mbufs back in the pool exactly once.
+ * The layout must not matter: the same frame in one flat mbuf must get the
+ * same verdict, flags and packet type. Every iteration ends with all mbufs
+ * back in the pool exactly once.
  */
 
 #include <stdlib.h>
@@ -36,6 +38,7 @@ static const uint64_t fuzz_offloads[] = {
 };
 
 static struct rte_mempool *pool;
+static struct rte_mempool *flat_pool;	/* one mbuf holds any frame of a chain */
 static struct rtap_pmd pmd = {
 	.mc_sw_filter = true,
 	.nb_mc_allowed = 1,
@@ -50,6 +53,7 @@ LLVMFuzzerInitialize(int *argc __rte_unused, char ***argv)
 {
 	fuzz_eal_init((*argv)[0]);
 	pool = fuzz_pool_create("fuzz_rx", RTE_MBUF_DEFAULT_BUF_SIZE);
+	flat_pool = fuzz_pool_create("fuzz_flat", UINT16_MAX);
 	return 0;
 }
 
@@ -138,6 +142,30 @@ fuzz_check_offload(const struct rte_mbuf *m, const struct virtio_net_hdr *hdr)
 		fuzz_abort("LRO packet without a segment size");
 }
 
+/* The frame of chain m, flat in one mbuf, converted the same way. */
+static void
+fuzz_check_layout(const struct rte_mbuf *m, int ret, const struct virtio_net_hdr *hdr,
+		  uint64_t offloads)
+{
+	struct rte_mbuf *flat;
+	const void *p;
+	void *data;
+
+	if (m->pkt_len > UINT16_MAX - RTE_PKTMBUF_HEADROOM)
+		return;
+	flat = rte_pktmbuf_alloc(flat_pool);
+	data = rte_pktmbuf_append(flat, m->pkt_len);
+	p = rte_pktmbuf_read(m, 0, m->pkt_len, data);
+	if (p != data)
+		memcpy(data, p, m->pkt_len);
+	if (rtap_rx_offload(flat, hdr, offloads) != ret ||
+	    (ret == 0 && (flat->ol_flags != m->ol_flags ||
+			  flat->packet_type != m->packet_type ||
+			  flat->tso_segsz != m->tso_segsz)))
+		fuzz_abort("the chain's layout changed the offload verdict or flags");
+	rte_pktmbuf_free(flat);
+}
+
 /* Dropped exactly when the destination is a multicast group not listed. */
 static void
 fuzz_check_filter(const struct rte_mbuf *m)
@@ -160,6 +188,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t nb_segs, n;
 	unsigned int i;
 	int32_t res;
+	int ret;
 
 	if (size < FUZZ_FIXED_LEN)
 		return -1;
@@ -188,8 +217,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_abort("pkt_len is not the frame length");
 		fuzz_check_chain(m);
 		fuzz_poison(m, true);
-		if (rtap_rx_offload(m, rte_pktmbuf_mtod_offset(m, const void *, -RTAP_VNET_HDR_LEN),
-				    offloads) == 0) {
+		ret = rtap_rx_offload(m, rte_pktmbuf_mtod_offset(m, const void *,
+								 -RTAP_VNET_HDR_LEN), offloads);
+		fuzz_check_layout(m, ret, &hdr, offloads);
+		if (ret == 0) {
 			fuzz_check_offload(m, &hdr);
 			fuzz_check_filter(m);
 			fuzz_touch_packet(m);
@@ -198,5 +229,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rte_pktmbuf_free(m);
 	fuzz_check_pool_full(pool);
+	fuzz_check_pool_full(flat_pool);
 	return 0;
 }
