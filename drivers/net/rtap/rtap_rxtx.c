@@ -43,6 +43,14 @@ rtap_ring_set_fd(struct io_uring *ring, int fd)
 	return ret;
 }
 
+/* Complete the requests the kernel flagged as ready (IORING_SETUP_TASKRUN_FLAG). */
+static inline void
+rtap_ring_run_tasks(struct io_uring *ring)
+{
+	if (unlikely(IO_URING_READ_ONCE(*ring->sq.kflags) & IORING_SQ_TASKRUN))
+		io_uring_get_events(ring);
+}
+
 static inline void
 rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
 {
@@ -269,6 +277,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	if (unlikely(!rxq->started))
 		return 0;
 
+	rtap_ring_run_tasks(&rxq->ring);
 	nb_rx = rtap_rx_reap(rxq, bufs, nb_pkts);
 	if (rxq->draining && nb_rx < nb_pkts) {
 		rtap_rx_read_queued(rxq, RTE_MIN(nb_pkts - nb_rx, rxq->nb_desc));
@@ -294,6 +303,7 @@ rtap_tx_reap(struct rtap_tx_queue *txq)
 	struct io_uring_cqe *cqe;
 	unsigned int head, nb_cqe = 0;
 
+	rtap_ring_run_tasks(&txq->ring);
 	io_uring_for_each_cqe(&txq->ring, head, cqe) {
 		nb_cqe++;
 		txq->stats.errors += cqe->res < 0;
@@ -530,8 +540,18 @@ rtap_rx_buffer_check(const struct rte_eth_dev *dev, struct rte_mempool *mp,
 static int
 rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc)
 {
-	/* Room for nb_desc completions plus the cancel's: the CQ never overflows. */
-	int ret = io_uring_queue_init(nb_desc + 1, ring, 0);
+	/*
+	 * Room for nb_desc completions plus the cancel's: the CQ never overflows.
+	 * Cooperative task running: a frame arriving for the waiting read sets a
+	 * flag in the SQ ring, which the polling burst checks, instead of
+	 * interrupting the polling CPU (a thread asleep is still woken). Kernels
+	 * before 5.19 lack the flags.
+	 */
+	int ret = io_uring_queue_init(nb_desc + 1, ring,
+				      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+
+	if (ret == -EINVAL)
+		ret = io_uring_queue_init(nb_desc + 1, ring, 0);
 
 	if (ret < 0)
 		PMD_LOG(ERR, "io_uring_queue_init(%u): %s", nb_desc + 1, strerror(-ret));

@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Side-by-side benchmark: rtap, net_tap and net_af_packet (on a veth) in one
+# run, on identical settings (one testpmd binary, burst, descriptors, mempool,
+# lcores), the drivers interleaved in every repetition.
+#
+#   bench/run.sh [--quick] [--reps N] [--secs S] [--drivers "rtap tap af_packet"]
+#
+# --quick (CI smoke): 1 repetition, 1 s per measurement. Default: 5 x 3 s.
+#
+# Topology, per driver: testpmd runs in namespace F pinned to CPU 1 with two
+# ports; the kernel side of port 0 lives in namespace 1 (10.201.0.1), that of
+# port 1 in namespace 2 (10.201.0.2). For net_af_packet the ports sit on veths
+# in F whose peers are the kernel sides. Kernel-side tools (trafgen, iperf3,
+# ping) run pinned to CPU 0. Results: bench/results/<time>-<token>/ with
+# runs.csv (one row per measurement), table.md and chart.png.
+set -euo pipefail
+RTAP_LOG_TAG=bench
+. "$(dirname "$0")/../scripts/lib.sh"
+
+reps=5 secs=3 pings=200
+drivers="rtap tap af_packet"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) reps=1 secs=1 pings=20 ;;
+	--reps) reps=$2; shift ;;
+	--secs) secs=$2; shift ;;
+	--drivers) drivers=$2; shift ;;
+	*) rtap_die "usage: $0 [--quick] [--reps N] [--secs S] [--drivers LIST]" ;;
+	esac
+	shift
+done
+
+cd "$RTAP_TOP"
+[ -f build/build.ninja ] || rtap_die "not configured: run scripts/setup.sh"
+ninja -C build >/dev/null
+plugin=$(rtap_stage_plugin)
+
+tok=$(rtap_token)
+out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)-$tok"
+mkdir -p "$out/logs"
+work=$(mktemp -d)
+rtap_on_exit rm -rf "$work"
+csv="$out/runs.csv"
+echo "rep,driver,test,value,unit,generated_mpps,delivered_pct,cycles_per_pkt,retrans,rtt_min_ms,rtt_p99_ms,offloads" >"$csv"
+
+nsf=bf$tok ns1=b1$tok ns2=b2$tok
+k0=bk0$tok k1=bk1$tok
+mac0="02:${tok:0:2}:${tok:2:2}:${tok:4:2}:00:01"
+mac1="02:${tok:0:2}:${tok:2:2}:${tok:4:2}:00:02"
+ip0=10.201.0.1 ip1=10.201.0.2
+for ns in "$nsf" "$ns1" "$ns2"; do
+	rtap_netns_add "$ns"
+	# No ICMP errors for the UDP flood to a closed port: they would travel back.
+	ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=100000000
+done
+
+# The kernel-only ceiling: a veth straight between the two namespaces.
+ip link add "bv1$tok" netns "$ns1" type veth peer name "bv2$tok" netns "$ns2"
+ip -n "$ns1" addr add 10.202.0.1/24 dev "bv1$tok"
+ip -n "$ns2" addr add 10.202.0.2/24 dev "bv2$tok"
+ip -n "$ns1" link set "bv1$tok" up
+ip -n "$ns2" link set "bv2$tok" up
+
+# The 64-byte UDP frame every generator sends, from namespace 1 to 2.
+cat >"$work/udp64.cfg" <<EOF
+{ eth(da=$mac1, sa=$mac0), ipv4(saddr=$ip0, daddr=$ip1, ttl=64), udp(sp=9, dp=9), fill(0x00, 22) }
+EOF
+
+row() { # rep driver test value unit [generated delivered cycles retrans rttmin rttp99 offloads]
+	local IFS=,
+	echo "$*" | awk -F, -v OFS=, '{ NF = 12; print }' >>"$csv"
+}
+
+now_ns() { date +%s%N; }
+
+# EAL, mempool, descriptors, burst and lcores: the same for every driver.
+tpmd_launch() { # driver tag extra-testpmd-args...
+	local drv=$1 tag=$2 vdevs=()
+	shift 2
+	case $drv in
+	rtap) vdevs=("--vdev=net_rtap0,iface=$k0" "--vdev=net_rtap1,iface=$k1") ;;
+	tap) vdevs=("--vdev=net_tap0,iface=$k0" "--vdev=net_tap1,iface=$k1") ;;
+	af_packet)
+		local i
+		for i in 0 1; do
+			local ns=$ns1
+			[ $i = 1 ] && ns=$ns2
+			ip link add "bd$i$tok" netns "$nsf" type veth peer name "bk$i$tok" netns "$ns"
+			ip -n "$nsf" link set "bd$i$tok" up
+			# The kernel side must finish checksums and segments, as it does for a
+			# TAP without offloads: a packet socket gets frames as they are.
+			ip netns exec "$ns" ethtool -K "bk$i$tok" tx off tso off >/dev/null
+			vdevs+=("--vdev=net_af_packet$i,iface=bd$i$tok")
+		done
+		;;
+	esac
+	local prefix="rtapb-$tok-$tag"
+	rtap_eal_prefix "$prefix"
+	mkdir -p "$work/$tag"
+	rtap_tpmd_start "$work/$tag" taskset -c 1 ip netns exec "$nsf" dpdk-testpmd -d "$plugin" \
+		--no-huge -m 1024 --no-pci --file-prefix="$prefix" --lcores=0@1,1@1 "${vdevs[@]}" \
+		-- --total-num-mbufs=16384 --nb-cores=1 --burst=32 --rxd=512 --txd=512 \
+		--record-core-cycles "$@"
+}
+
+# After any port reconfiguration: the kernel sides go to their namespaces.
+tpmd_plumb() {
+	local drv=$1 n ns ifname mac addr peer peermac
+	for n in 0 1; do
+		if [ $n = 0 ]; then
+			ns=$ns1 ifname=$k0 mac=$mac0 addr=$ip0 peer=$ip1 peermac=$mac1
+		else
+			ns=$ns2 ifname=$k1 mac=$mac1 addr=$ip1 peer=$ip0 peermac=$mac0
+		fi
+		[ "$drv" = af_packet ] || ip -n "$nsf" link set "$ifname" netns "$ns"
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifname.disable_ipv6=1"
+		ip -n "$ns" link set "$ifname" address "$mac"
+		ip -n "$ns" addr add "$addr/24" dev "$ifname"
+		ip -n "$ns" link set "$ifname" up
+		# Static neighbours: no ARP in the counts, and the same for every driver.
+		ip -n "$ns" neigh replace "$peer" lladdr "$peermac" dev "$ifname" nud permanent
+	done
+}
+
+tpmd_done() {
+	cp "$TPMD_LOG" "$out/logs/$1.log"
+	rtap_tpmd_quit
+	ip -n "$ns1" link del "$k0" 2>/dev/null || true
+	ip -n "$ns2" link del "$k1" 2>/dev/null || true
+}
+
+stop_field() { # stop-output pattern: the accumulated RX/TX packets, cycles/packet
+	case $2 in
+	rx) awk '/Accumulated/ { a = 1 } a && /RX-packets:/ { print $2; exit }' "$1" ;;
+	cycles) sed -n 's|.*CPU cycles/packet=\([0-9.]*\).*|\1|p' "$1" | tail -1 ;;
+	esac
+}
+
+# Tx: testpmd txonly on port 0, counted where the kernel received it.
+bench_tx() { # rep driver test txpkts
+	local rep=$1 drv=$2 test=$3 t0 t1 c0 c1 bytes0 bytes1
+	rtap_tpmd_cmd "set txpkts $4" >/dev/null
+	rtap_tpmd_cmd start >/dev/null
+	sleep 0.5
+	c0=$(rtap_if_stat "$ns1" "$k0" rx_packets) bytes0=$(rtap_if_stat "$ns1" "$k0" rx_bytes)
+	t0=$(now_ns)
+	sleep "$secs"
+	c1=$(rtap_if_stat "$ns1" "$k0" rx_packets) bytes1=$(rtap_if_stat "$ns1" "$k0" rx_bytes)
+	t1=$(now_ns)
+	rtap_tpmd_cmd stop >"$work/stop"
+	row "$rep" "$drv" "$test" \
+		"$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c * 1000 / t }')" Mpps \
+		"" "" "$(stop_field "$work/stop" cycles)"
+	rtap_log "  $drv $test: $(tail -1 "$csv" | cut -d, -f4) Mpps received by the kernel" \
+		"($(awk -v b=$((bytes1 - bytes0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", b * 8 / t }') Gbit/s)"
+}
+
+# trafgen pinned to CPU 0 on interface $2 of namespace $1 for $secs s; prints
+# how many frames it sent.
+trafgen_run() {
+	ip netns exec "$1" taskset -c 0 timeout -s INT "$secs" \
+		trafgen -o "$2" -i "$work/udp64.cfg" -P 1 -q --no-sock-mem --notouch-irq -C >"$work/trafgen" 2>&1 || true
+	# Its forked sender prints the count as it exits, after the parent.
+	for ((i = 0; i < 40; i++)); do
+		grep -q 'packets outgoing' "$work/trafgen" && break
+		sleep 0.05
+	done
+	tr -d '\r' <"$work/trafgen" | awk '/packets outgoing/ { print $1 }'
+}
+
+# Rx: trafgen into the kernel side of port 0, testpmd rxonly.
+bench_rx() { # rep driver
+	local rep=$1 drv=$2 gen got
+	rtap_tpmd_cmd "set fwd rxonly" >/dev/null
+	rtap_tpmd_cmd start >/dev/null
+	gen=$(trafgen_run "$ns1" "$k0")
+	sleep 0.3
+	rtap_tpmd_cmd stop >"$work/stop"
+	got=$(stop_field "$work/stop" rx)
+	[ -n "$gen" ] && [ "$gen" -gt 0 ] || rtap_die "trafgen sent nothing: $(cat "$work/trafgen")"
+	row "$rep" "$drv" rx64 "$(awk -v c="$got" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
+		Mpps "$(awk -v c="$gen" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
+		"$(awk -v g="$gen" -v c="$got" 'BEGIN { printf "%.1f", 100 * c / g }')" \
+		"$(stop_field "$work/stop" cycles)"
+	rtap_log "  $drv rx64: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered," \
+		"$(tail -1 "$csv" | cut -d, -f7)% of generated, $(tail -1 "$csv" | cut -d, -f8) cycles/packet"
+}
+
+# Forward: UDP from namespace 1 to 2 through io forwarding, counted in 2.
+bench_fwd() { # rep driver
+	local rep=$1 drv=$2 gen c0 c1
+	c0=$(rtap_if_stat "$ns2" "$k1" rx_packets)
+	gen=$(trafgen_run "$ns1" "$k0")
+	sleep 0.3
+	c1=$(rtap_if_stat "$ns2" "$k1" rx_packets)
+	row "$rep" "$drv" fwd_udp64 \
+		"$(awk -v c=$((c1 - c0)) -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" Mpps \
+		"$(awk -v c="$gen" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
+		"$(awk -v g="$gen" -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", 100 * c / g }')"
+	rtap_log "  $drv fwd_udp64: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered"
+}
+
+# ping from namespace 1; prints "min median p99" in ms.
+ping_run() { # dst count
+	ip netns exec "$ns1" taskset -c 0 timeout 60 ping -n -c "$2" -i 0.01 -W 1 "$1" 2>&1 |
+		sed -n 's/.* time=\([0-9.]*\) ms/\1/p' | sort -g |
+		awk '{ v[NR] = $1 } END {
+			if (NR == 0) exit 1
+			p = int(NR * 0.99 + 0.5); if (p < 1) p = 1
+			printf "%s %s %s\n", v[1], v[int((NR + 1) / 2)], v[p] }'
+}
+
+bench_ping() { # rep driver test dst
+	local r
+	r=$(ping_run "$4" "$pings") || rtap_die "$2: ping $4 failed"
+	set -- "$1" "$2" "$3" $r
+	row "$1" "$2" "$3" "$5" ms "" "" "" "" "$4" "$6"
+	rtap_log "  $2 $3: rtt min $4, median $5, p99 $6 ms"
+}
+
+# TCP: iperf3 from namespace 1 to 2 for $secs s, with ping under load.
+bench_tcp() { # rep driver test dst offloads
+	local rep=$1 drv=$2 test=$3 dst=$4 offl=$5 spid gbps retr r
+	ip netns exec "$ns2" taskset -c 0 timeout $((secs + 30)) iperf3 -s -1 -B "$dst" \
+		>"$work/iperf-s" 2>&1 &
+	spid=$!
+	RTAP_PIDS+=("$spid")
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$ns2" ss -ltn | grep -q "$dst:5201 " && break
+		sleep 0.1
+	done
+	ip netns exec "$ns1" taskset -c 0 timeout $((secs + 30)) iperf3 -c "$dst" -t "$secs" -f g \
+		>"$work/iperf" 2>&1 &
+	local cpid=$!
+	RTAP_PIDS+=("$cpid")
+	r=$(ping_run "$dst" $((secs * 50))) || r="" 
+	wait "$cpid" || { cat "$work/iperf" >&2; rtap_die "$drv $test: iperf3 failed"; }
+	wait "$spid" || true
+	rtap_forget_pid "$cpid"
+	rtap_forget_pid "$spid"
+	gbps=$(awk '/ receiver$/ { print $7 }' "$work/iperf")
+	retr=$(awk '/ sender$/ { print $9 }' "$work/iperf")
+	row "$rep" "$drv" "$test" "$gbps" Gbit/s "" "" "" "$retr" "" "" "$offl"
+	rtap_log "  $drv $test: $gbps Gbit/s, $retr retransmits${offl:+ (offloads $offl)}"
+	if [ -n "$r" ]; then
+		set -- $r
+		row "$rep" "$drv" "ping_${test}" "$2" ms "" "" "" "" "$1" "$3"
+		rtap_log "  $drv ping under $test: rtt min $1, median $2, p99 $3 ms"
+	fi
+}
+
+# The offloads a driver advertises, out of those the TCP row wants.
+declare -A capa=()
+probe_offloads() { # driver
+	local rx tx
+	rx=$(rtap_tpmd_cmd "show port 0 rx_offload capabilities")
+	tx=$(rtap_tpmd_cmd "show port 0 tx_offload capabilities")
+	local want=() o
+	for o in TCP_LRO TCP_CKSUM UDP_CKSUM IPV4_CKSUM SCATTER; do
+		grep -q "Per Port.* $o\|Per Queue.* $o" <<<"$rx" && want+=("rx_$o")
+	done
+	for o in TCP_TSO TCP_CKSUM UDP_CKSUM IPV4_CKSUM; do
+		grep -q "Per Port.* $o\|Per Queue.* $o" <<<"$tx" && want+=("tx_$o")
+	done
+	capa[$1]="${want[*]}"
+}
+
+# TCP with every offload the driver has: testpmd's csum engine sets the Tx
+# flags (checksums, TSO) on what it forwards. A 64 KB LRO frame fits two
+# 32 KB mbufs (doc/guides/nics/rtap.rst, "Mbuf sizing"); every driver gets the
+# same pool and rings here.
+bench_tcp_offloads() { # rep driver
+	local rep=$1 drv=$2 c=" ${capa[$2]} " args=() rxo=0 txo=$((0x8000)) names=()
+	case $c in *" tx_TCP_TSO "* | *" rx_TCP_LRO "* | *" tx_TCP_CKSUM "*) ;;
+	*)
+		row "$rep" "$drv" tcp_offloads "" skipped "" "" "" "" "" "" none
+		rtap_log "  $drv tcp_offloads: skipped, the driver advertises no TSO, LRO or TCP checksum"
+		return ;;
+	esac
+	case $c in *" rx_TCP_LRO "*) rxo=$((rxo | 0x10)); names+=(lro) ;; esac
+	case $c in *" rx_TCP_CKSUM "*) rxo=$((rxo | 0x8)); names+=(rxcsum) ;; esac
+	case $c in *" rx_UDP_CKSUM "*) rxo=$((rxo | 0x4)) ;; esac
+	case $c in *" rx_IPV4_CKSUM "*) rxo=$((rxo | 0x2)) ;; esac
+	case $c in *" rx_SCATTER "*) rxo=$((rxo | 0x2000)) ;; esac
+	case $c in *" tx_TCP_CKSUM "*) txo=$((txo | 0x8)); names+=(txcsum) ;; esac
+	case $c in *" tx_IPV4_CKSUM "*) txo=$((txo | 0x2)) ;; esac
+	case $c in *" tx_UDP_CKSUM "*) txo=$((txo | 0x4)) ;; esac
+	case $c in *" tx_TCP_TSO "*) txo=$((txo | 0x20)); names+=(tso) ;; esac
+	args=(--rx-offloads="$(printf '0x%x' $rxo)" --tx-offloads="$(printf '0x%x' $txo)"
+	      --eth-peer="0,$mac0" --eth-peer="1,$mac1" --forward-mode=csum
+	      --mbuf-size=$((32768 + 128)) --total-num-mbufs=4096 --rxd=256 --txd=256)
+	[ $((rxo & 0x10)) = 0 ] || args+=(--enable-lro)
+	tpmd_launch "$drv" "r$rep-$drv-offl" "${args[@]}"
+	if [ $((txo & 0x20)) != 0 ]; then
+		rtap_tpmd_cmd "port stop all" >/dev/null
+		rtap_tpmd_cmd "tso set 1448 0" >/dev/null
+		rtap_tpmd_cmd "tso set 1448 1" >/dev/null
+		rtap_tpmd_cmd "port start all" >/dev/null
+	fi
+	tpmd_plumb "$drv"
+	rtap_tpmd_cmd start >/dev/null
+	bench_tcp "$rep" "$drv" tcp_offloads "$ip1" "$(IFS=+; echo "${names[*]}")"
+	rtap_tpmd_cmd stop >/dev/null
+	tpmd_done "r$rep-$drv-offl"
+}
+
+bench_driver() { # rep driver
+	local rep=$1 drv=$2
+	rtap_log "repetition $rep/$reps: $drv"
+	tpmd_launch "$drv" "r$rep-$drv" --tx-offloads=0x8000 --forward-mode=txonly
+	[ -n "${capa[$drv]+set}" ] || probe_offloads "$drv"
+	tpmd_plumb "$drv"
+	rtap_tpmd_cmd "set portlist 0" >/dev/null
+	bench_tx "$rep" "$drv" tx64 64
+	bench_tx "$rep" "$drv" tx1500 1500
+	bench_tx "$rep" "$drv" tx1500_3seg 500,500,500
+	bench_rx "$rep" "$drv"
+	rtap_tpmd_cmd "set portlist 0,1" >/dev/null
+	rtap_tpmd_cmd "set fwd io" >/dev/null
+	rtap_tpmd_cmd start >/dev/null
+	bench_ping "$rep" "$drv" ping_idle "$ip1"
+	bench_fwd "$rep" "$drv"
+	bench_tcp "$rep" "$drv" tcp "$ip1" ""
+	rtap_tpmd_cmd stop >/dev/null
+	tpmd_done "r$rep-$drv"
+	bench_tcp_offloads "$rep" "$drv"
+}
+
+read -ra drv_list <<<"$drivers"
+rtap_log "$reps repetition(s) x ${#drv_list[@]} drivers, ${secs} s per measurement; results in $out"
+for ((rep = 1; rep <= reps; rep++)); do
+	# Rotate the order so no driver always runs first (or right after another).
+	for ((d = 0; d < ${#drv_list[@]}; d++)); do
+		bench_driver "$rep" "${drv_list[(d + rep - 1) % ${#drv_list[@]}]}"
+	done
+	rtap_log "repetition $rep/$reps: kernel-only veth ceiling"
+	bench_tcp "$rep" veth tcp 10.202.0.2 kernel
+done
+
+/usr/bin/python3 bench/report.py "$out"
+rtap_log "table: $out/table.md, chart: $out/chart.png"

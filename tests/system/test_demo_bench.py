@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Smoke runs of the README's demo and of the benchmark, so neither rots.
+
+No throughput is asserted (the machine is shared): only that each runs to the
+end, moved real traffic, and left nothing behind.
+"""
+
+import csv
+import re
+import subprocess
+from pathlib import Path
+
+from conftest import ROOT
+
+TESTS = ["tx64", "tx1500", "tx1500_3seg", "rx64", "ping_idle", "fwd_udp64", "tcp",
+         "tcp_offloads"]
+
+
+def leftover_netns(tok):
+    """Namespaces of the run with token tok that still exist."""
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
+                         check=True).stdout
+    return [n for n in out.split() if n.endswith(tok)]
+
+
+def test_demo():
+    run = subprocess.run(["bash", "scripts/demo.sh"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    assert " 0% packet loss: rtt min " in out, out
+    gbps = re.search(r"iperf3 TCP \S+ -> \S+: ([0-9.]+) Gbits/sec", out)
+    assert gbps and float(gbps.group(1)) > 0, out
+    ports = re.findall(r"port (\d) \(\S+\): RX (\d+) packets, TX (\d+) packets", out)
+    assert [p[0] for p in ports] == ["0", "1"], out
+    # io forwarding: what one port receives the other transmits.
+    assert ports[0][1] == ports[1][2] and ports[1][1] == ports[0][2]
+    assert int(ports[0][1]) > 10 and int(ports[1][1]) > 10
+    tok = re.search(r"\] +rd1([0-9a-f]{6}): ", out).group(1)
+    assert leftover_netns(tok) == []
+
+
+def test_bench_quick():
+    run = subprocess.run(["bash", "bench/run.sh", "--quick"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out = Path(ROOT, re.search(r"results in (\S+)", run.stdout).group(1))
+    with open(out / "runs.csv") as f:
+        rows = list(csv.DictReader(f))
+    for drv in ("rtap", "tap", "af_packet"):
+        tests = {r["test"]: r for r in rows if r["driver"] == drv}
+        assert set(TESTS) <= set(tests), (drv, sorted(tests))
+        for t in TESTS:
+            r = tests[t]
+            if t == "tcp_offloads" and r["unit"] == "skipped":
+                continue
+            assert float(r["value"]) > 0, (drv, t, r)
+    assert any(r["driver"] == "veth" and float(r["value"]) > 0 for r in rows)
+    assert (out / "table.md").read_text().startswith("| Measurement |")
+    assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert leftover_netns(out.name.rsplit("-", 1)[1]) == []
