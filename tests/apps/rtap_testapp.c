@@ -35,7 +35,8 @@
  *                                    ("err <errno> prepare" when refused)
  *   txburst <port> <queue> <count> <len> [seg=N]
  *                                    send count frames, retrying partial bursts, "ok <sent>"
- *   fwd <port_a> <port_b> <ms>       forward both ways for ms, "ok <a_to_b> <b_to_a>"
+ *   fwd <port_a> <port_b> <ms>       forward both ways for ms, every Rx queue to the Tx
+ *                                    queue of the same index (modulo), "ok <a_to_b> <b_to_a>"
  *   stats <port>                     "ok ipackets=.. ibytes=.. ierrors=.. imissed=..
  *                                        rx_nombuf=.. opackets=.. obytes=.. oerrors=.."
  *   xstats <port>                    "<name> <value>" lines, "ok <count>"
@@ -363,17 +364,26 @@ cmd_fwd(char **argv)
 	uint16_t ports[2] = { atoi(argv[1]), atoi(argv[2]) };
 	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * atoi(argv[3]) / 1000;
 	uint64_t moved[2] = { 0, 0 };
+	struct rte_eth_dev_info info[2];
 	struct rte_mbuf *pkts[BURST];
+	int d;
 
+	for (d = 0; d < 2; d++)
+		if (rte_eth_dev_info_get(ports[d], &info[d]) < 0 || info[d].nb_tx_queues == 0)
+			return reply_err(-EINVAL, "fwd");
 	while (rte_get_timer_cycles() < deadline) {
-		int d;
-
 		for (d = 0; d < 2; d++) {
-			uint16_t n = rte_eth_rx_burst(ports[d], 0, pkts, BURST);
-			uint16_t done = rte_eth_tx_burst(ports[!d], 0, pkts, n);
+			uint16_t q;
 
-			rte_pktmbuf_free_bulk(pkts + done, n - done);
-			moved[d] += done;
+			/* Rx queue q goes out of Tx queue q (modulo): each is one flow set. */
+			for (q = 0; q < info[d].nb_rx_queues; q++) {
+				uint16_t n = rte_eth_rx_burst(ports[d], q, pkts, BURST);
+				uint16_t done = rte_eth_tx_burst(ports[!d],
+								 q % info[!d].nb_tx_queues, pkts, n);
+
+				rte_pktmbuf_free_bulk(pkts + done, n - done);
+				moved[d] += done;
+			}
 		}
 	}
 	printf("ok %" PRIu64 " %" PRIu64 "\n", moved[0], moved[1]);

@@ -67,7 +67,10 @@ def quit_process(proc, line):
 
 
 def made_and_closed(make_one, close="close"):
-    """A fixture's body: yields a factory, closes whatever it made at teardown."""
+    """A fixture's body: yields a factory, closes whatever it made at teardown.
+
+    Returns (object, what its close returned) pairs, in the order made.
+    """
     made = []
 
     def make(*args, **kw):
@@ -76,8 +79,7 @@ def made_and_closed(make_one, close="close"):
         return obj
 
     yield make
-    for obj in made:
-        getattr(obj, close)()
+    return [(obj, getattr(obj, close)()) for obj in made]
 
 
 @dataclass
@@ -219,7 +221,13 @@ class TestApp:
 
 @pytest.fixture
 def app_factory(tmp_path):
-    yield from made_and_closed(lambda **kw: TestApp(tmp_path, **kw), "quit")
+    closed = yield from made_and_closed(lambda **kw: TestApp(tmp_path, **kw), "quit")
+    # A crash or hang at close, or a sanitizer report at exit (ASan, UBSan,
+    # LSan in the build of scripts/test-sanitize.sh), fails the test.
+    failed = [(app, rc) for app, rc in closed if rc != 0]
+    if failed:
+        app, rc = failed[0]
+        pytest.fail(f"test app exited with {rc}: {app.stderr()[-4000:]}")
 
 
 @pytest.fixture

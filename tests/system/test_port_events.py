@@ -33,7 +33,7 @@ def test_rx_interrupt_wakes_blocked_worker(app, names, raw_socket):
     sock.send(frame(60, seq=99))
     time.sleep(0.1)
     app.cmd(f"intr_start {port} 0 arm_first=1")
-    st = wait_for(lambda: (s := intr_status(app))["wakeups"] == 1 and s)
+    st = wait_for(lambda: (s := intr_status(app))["wakeups"] == 1 and s["frames"] >= 1 and s)
     assert st and st["frames"] == 1
 
     # Idle: the worker sleeps, no wake-up and (almost) no CPU time.
@@ -49,7 +49,9 @@ def test_rx_interrupt_wakes_blocked_worker(app, names, raw_socket):
         woken = intr_status(app)["wakeups"]
         sent_at = time.monotonic_ns()
         sock.send(frame(60, seq=i))
-        st = wait_for(lambda: (s := intr_status(app))["wakeups"] > woken and s)
+        # The worker counts the wake-up before it reads the frame: wait for both.
+        st = wait_for(lambda: (s := intr_status(app))["wakeups"] > woken and
+                      s["frames"] >= 2 + i and s)
         assert st, "no wake-up for a frame"
         assert st["frames"] == 2 + i
         latencies.append(st["wake_ns"] - sent_at)

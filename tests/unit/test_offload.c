@@ -369,6 +369,8 @@ test_rx_sw_verify(void **state __rte_unused)
 	/* Chains, headers split across segments included. */
 	check_sw(false, IPPROTO_TCP, false, TINY_ROOM);
 	check_sw(true, IPPROTO_UDP, true, 17);
+	/* 13-byte segments put the UDP checksum (offset 40) at an odd address. */
+	check_sw(false, IPPROTO_UDP, false, 13);
 }
 
 static void

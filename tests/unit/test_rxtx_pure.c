@@ -3,7 +3,7 @@
  *
  * Unit tests of the data path's pure pieces against a real mempool: Rx chain
  * allocation for a frame size, the segment length fix-up, where the Tx
- * virtio-net header may go, and the fixed MAC address.
+ * virtio-net header may go, the Rx multicast check and the fixed MAC address.
  */
 
 #include <setjmp.h>
@@ -25,6 +25,7 @@
 
 static struct rte_mempool *small_pool;	/* forces chains */
 static struct rte_mempool *big_pool;	/* one mbuf per 1500-byte frame */
+static struct rte_mempool *tiny_pool;	/* 1 data byte per mbuf, the least a port takes */
 
 static int
 eal_setup(void **state __rte_unused)
@@ -40,7 +41,9 @@ eal_setup(void **state __rte_unused)
 					     SEG_ROOM + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
 	big_pool = rte_pktmbuf_pool_create("big", POOL_SIZE, 0, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	return small_pool && big_pool ? 0 : -1;
+	tiny_pool = rte_pktmbuf_pool_create("tiny", POOL_SIZE, 0, 0,
+					    1 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	return small_pool && big_pool && tiny_pool ? 0 : -1;
 }
 
 static int
@@ -48,6 +51,7 @@ eal_teardown(void **state __rte_unused)
 {
 	rte_mempool_free(small_pool);
 	rte_mempool_free(big_pool);
+	rte_mempool_free(tiny_pool);
 	return rte_eal_cleanup();
 }
 
@@ -56,6 +60,7 @@ pools_full(void **state __rte_unused)
 {
 	assert_int_equal(rte_mempool_avail_count(small_pool), POOL_SIZE);
 	assert_int_equal(rte_mempool_avail_count(big_pool), POOL_SIZE);
+	assert_int_equal(rte_mempool_avail_count(tiny_pool), POOL_SIZE);
 	return 0;
 }
 
@@ -199,6 +204,53 @@ test_hdr_placement(void **state __rte_unused)
 	rte_pktmbuf_free(m);
 }
 
+/* A 14-byte Ethernet header spread one byte a segment, as Rx delivers it. */
+static struct rte_mbuf *
+header_chain(const struct rte_ether_addr *dst)
+{
+	uint8_t hdr[RTE_ETHER_HDR_LEN] = { 0 };
+	struct rte_mbuf *m = rtap_rx_chain_alloc(tiny_pool, sizeof(hdr)), *seg;
+	unsigned int i = 0;
+
+	assert_non_null(m);
+	memcpy(hdr, dst, sizeof(*dst));
+	for (seg = m; seg != NULL; seg = seg->next)
+		*rte_pktmbuf_mtod(seg, uint8_t *) = hdr[i++];
+	assert_int_equal(i, sizeof(hdr));
+	assert_int_equal(rtap_rx_chain_trim(m, sizeof(hdr)), 0);
+	assert_int_equal(m->data_len, 1);
+	return m;
+}
+
+/*
+ * The Rx multicast check on a chain whose first segment is shorter than an
+ * address: it once read the address from the first segment alone, past the
+ * end of its buffer, and dropped listed groups.
+ */
+static void
+test_filter_split_address(void **state __rte_unused)
+{
+	const struct rte_ether_addr listed = {{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }};
+	const struct rte_ether_addr unlisted = {{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x02 }};
+	const struct rte_ether_addr unicast = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }};
+	static struct rtap_pmd pmd;
+	struct rte_mbuf *m;
+
+	pmd.mc_sw_filter = true;
+	pmd.nb_mc_allowed = 1;
+	pmd.mc_allowed[0] = listed;
+
+	m = header_chain(&listed);
+	assert_false(rtap_rx_filtered(&pmd, m));
+	rte_pktmbuf_free(m);
+	m = header_chain(&unlisted);
+	assert_true(rtap_rx_filtered(&pmd, m));
+	rte_pktmbuf_free(m);
+	m = header_chain(&unicast);
+	assert_false(rtap_rx_filtered(&pmd, m));
+	rte_pktmbuf_free(m);
+}
+
 static int
 mac_cmp(const void *a, const void *b)
 {
@@ -239,6 +291,7 @@ main(void)
 		cmocka_unit_test_teardown(test_trim_boundaries, pools_full),
 		cmocka_unit_test_teardown(test_trim_truncated_leaves_chain, pools_full),
 		cmocka_unit_test_teardown(test_hdr_placement, pools_full),
+		cmocka_unit_test_teardown(test_filter_split_address, pools_full),
 		cmocka_unit_test(test_fixed_mac),
 	};
 

@@ -43,7 +43,8 @@ extern int rtap_logtype;
 /* iovecs one burst stages before it must submit; also the kernel's UIO_MAXIOV. */
 #define RTAP_IOV_BATCH		1024
 
-#define RTAP_VNET_HDR_LEN	sizeof(struct virtio_net_hdr)
+/* Signed, so that -RTAP_VNET_HDR_LEN is a negative offset and no pointer wraps. */
+#define RTAP_VNET_HDR_LEN	((int)sizeof(struct virtio_net_hdr))
 /* Exact addresses the kernel's TAP filter holds (FLT_EXACT_COUNT in tun.c). */
 #define RTAP_MAX_MAC_ADDRS	8
 #define RTAP_MAX_MC_ADDRS	64
@@ -168,11 +169,13 @@ static inline bool
 rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
 {
 	const struct rte_ether_addr *dst;
+	struct rte_ether_addr copy;
 	uint32_t i;
 
 	if (likely(!pmd->mc_sw_filter))
 		return false;
-	dst = rte_pktmbuf_mtod(mb, const struct rte_ether_addr *);
+	/* The first segment may hold less than an address (1-byte mbufs are valid). */
+	dst = rte_pktmbuf_read(mb, 0, sizeof(*dst), &copy);
 	if (!rte_is_multicast_ether_addr(dst))
 		return false;
 	for (i = 0; i < pmd->nb_mc_allowed; i++)
@@ -189,6 +192,23 @@ struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
 	struct rte_intr_handle *link_intr;	/* netlink link events, or NULL */
 };
+
+/* rtap_args.c: devargs */
+#define RTAP_ARG_IFACE		"iface"
+#define RTAP_ARG_PERSIST	"persist"
+#define RTAP_ARG_MAC		"mac"
+#define RTAP_DEFAULT_IFACE	"rtap%d"
+#define RTAP_MAC_FIXED		"fixed"
+
+struct rtap_args {
+	char ifname[IFNAMSIZ];
+	bool persist;
+	bool mac_fixed;
+	bool mac_given;
+	struct rte_ether_addr mac;
+};
+
+int rtap_parse_args(const char *name, const char *params, struct rtap_args *args);
 
 /* Any of the port's TAP fds reaches the kernel interface. */
 static inline int

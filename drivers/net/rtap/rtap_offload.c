@@ -177,16 +177,18 @@ rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_
 	uint32_t l3_off = lens->l2_len;
 	uint32_t l4_off = l3_off + lens->l3_len;
 	uint32_t sum, l4_sum, l4_len;
-	uint16_t udp_cksum;
+	uint16_t udp_cksum, copy;
 
 	if ((ptype & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_UDP) {
-		const uint16_t *p = rte_pktmbuf_read(m, l4_off +
-			offsetof(struct rte_udp_hdr, dgram_cksum), sizeof(udp_cksum), &udp_cksum);
+		const void *p = rte_pktmbuf_read(m, l4_off +
+			offsetof(struct rte_udp_hdr, dgram_cksum), sizeof(copy), &copy);
 
 		if (p == NULL)
 			return RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		/* p may be odd: a segment of odd length can come before it. */
+		memcpy(&udp_cksum, p, sizeof(udp_cksum));
 		/* No checksum: allowed over IPv4 only (RFC 768, RFC 8200). */
-		if (*p == 0)
+		if (udp_cksum == 0)
 			return RTE_ETH_IS_IPV4_HDR(ptype) ?
 				RTE_MBUF_F_RX_L4_CKSUM_GOOD : RTE_MBUF_F_RX_L4_CKSUM_BAD;
 	}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * The devargs parser, apart from the ethdev so that it can be fuzzed and unit
+ * tested without EAL or a kernel interface.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_kvargs.h>
+#include <rte_string_fns.h>
+
+#include "rtap.h"
+
+static const char * const valid_arguments[] = {
+	RTAP_ARG_IFACE,
+	RTAP_ARG_PERSIST,
+	RTAP_ARG_MAC,
+	NULL
+};
+
+static int
+rtap_arg_iface(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+	const char *c;
+
+	if (value == NULL || *value == '\0' || strlen(value) >= IFNAMSIZ) {
+		PMD_LOG(ERR, "iface=%s: a name of 1 to %d characters is required",
+			value ? value : "", IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	for (c = value; *c != '\0'; c++) {
+		if (*c == '/' || *c == ':' || *c <= ' ' || *c > '~') {
+			PMD_LOG(ERR, "iface=%s: '%c' is not allowed in an interface name",
+				value, *c);
+			return -EINVAL;
+		}
+	}
+	rte_strlcpy(args->ifname, value, sizeof(args->ifname));
+	return 0;
+}
+
+static int
+rtap_arg_persist(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+
+	if (value == NULL || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0) {
+		args->persist = true;
+	} else if (strcmp(value, "0") == 0 || strcmp(value, "no") == 0) {
+		args->persist = false;
+	} else {
+		PMD_LOG(ERR, "persist=%s: expected persist, persist=1 or persist=0", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rtap_arg_mac(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+
+	args->mac_given = true;
+	if (value != NULL && strcmp(value, RTAP_MAC_FIXED) == 0) {
+		args->mac_fixed = true;
+		return 0;
+	}
+	if (value == NULL || rte_ether_unformat_addr(value, &args->mac) < 0 ||
+	    !rte_is_valid_assigned_ether_addr(&args->mac)) {
+		PMD_LOG(ERR, "mac=%s: expected a unicast xx:xx:xx:xx:xx:xx or \"%s\"",
+			value ? value : "", RTAP_MAC_FIXED);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
+{
+	static const struct {
+		const char *key;
+		arg_handler_t handler;
+	} handlers[] = {
+		{ RTAP_ARG_IFACE, rtap_arg_iface },
+		{ RTAP_ARG_PERSIST, rtap_arg_persist },
+		{ RTAP_ARG_MAC, rtap_arg_mac },
+	};
+	struct rte_kvargs *kvlist;
+	unsigned int i;
+	int ret = 0;
+
+	rte_strlcpy(args->ifname, RTAP_DEFAULT_IFACE, sizeof(args->ifname));
+	if (params == NULL || *params == '\0')
+		return 0;
+
+	kvlist = rte_kvargs_parse(params, valid_arguments);
+	if (kvlist == NULL) {
+		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=)",
+			name, params);
+		return -EINVAL;
+	}
+	for (i = 0; i < RTE_DIM(handlers) && ret == 0; i++) {
+		if (rte_kvargs_count(kvlist, handlers[i].key) > 1) {
+			PMD_LOG(ERR, "%s: devarg %s given more than once", name, handlers[i].key);
+			ret = -EINVAL;
+		} else {
+			/* kvargs reports any handler failure as -1 (EPERM): say EINVAL. */
+			ret = rte_kvargs_process(kvlist, handlers[i].key, handlers[i].handler,
+						 args) < 0 ? -EINVAL : 0;
+		}
+	}
+	rte_kvargs_free(kvlist);
+	return ret;
+}
