@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Set up the machine, build rtap and run every test: the C unit tests and the
-# system tests (real TAP interfaces, namespaces and traffic). Needs root.
-# Ends with one line: "N passed, N failed".
+# Set up the machine, build rtap and run every test: the C unit tests, the
+# system tests (real TAP interfaces, namespaces and traffic), then the
+# hardening stages: the tests again under ASan/UBSan/LSan and valgrind, each
+# fuzz target for RTAP_FUZZ_SECONDS (30) and a RTAP_SOAK_SECONDS (60) soak.
+# RTAP_QUICK=1 stops after the system tests. Extra arguments go to pytest.
+# Needs root. Ends with one line: "N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +36,32 @@ p=$(grep -o '[0-9]\+ passed' <<<"$summary" | grep -o '[0-9]\+')
 f=$(grep -o '[0-9]\+ \(failed\|error\|errors\)' <<<"$summary" | grep -o '[0-9]\+' | paste -sd+ | bc)
 count "${p:-0}" "${f:-0}"
 [ -n "$p$f" ] || count 0 1	# pytest did not get to its summary
+
+# A stage that prints its own "N passed, N failed" counts with it, else as one.
+stage() {
+	local name=$1 out line
+	shift
+	echo "== $name"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	local rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -n "$line" ]; then
+		count "${line%% passed*}" "$(sed 's/.*, \([0-9]*\) failed/\1/' <<<"$line")"
+		[ "$rc" -eq 0 ] || [ "${line##*, }" != "0 failed" ] || count 0 1
+	elif [ "$rc" -eq 0 ]; then
+		count 1 0
+	else
+		count 0 1
+	fi
+}
+
+if [ -z "${RTAP_QUICK:-}" ]; then
+	stage "sanitizers and valgrind" bash scripts/test-sanitize.sh
+	stage "fuzzing" bash scripts/fuzz.sh "${RTAP_FUZZ_SECONDS:-30}"
+	stage "soak" bash scripts/soak.sh "${RTAP_SOAK_SECONDS:-60}"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
