@@ -11,18 +11,12 @@
 #include <rte_log.h>
 
 #include "fuzz_mbuf.h"
+#include "test_eal.h"
 
 void
 fuzz_eal_init(const char *prog)
 {
-	char prefix[64];
-	char *argv[] = {
-		(char *)prog, "--no-huge", "--no-shconf", "-m", "64", "--no-pci",
-		"--file-prefix", prefix, "--log-level", "*:error", NULL,
-	};
-
-	snprintf(prefix, sizeof(prefix), "rtap-fuzz-%d", getpid());
-	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0) {
+	if (test_eal_init(prog, "64") < 0) {
 		fprintf(stderr, "%s: rte_eal_init failed\n", prog);
 		abort();
 	}

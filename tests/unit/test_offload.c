@@ -26,6 +26,7 @@
 #include <rte_udp.h>
 
 #include "rtap.h"
+#include "test_eal.h"
 
 #define POOL_SIZE	2048
 #define TINY_ROOM	64	/* forces headers and payload across segments */
@@ -36,12 +37,7 @@ static struct rte_mempool *tiny_pool;	/* chains */
 static int
 eal_setup(void **state __rte_unused)
 {
-	char prefix[64];
-	char *argv[] = { "unit", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			 "--log-level=lib.eal:error", "--file-prefix", prefix };
-
-	snprintf(prefix, sizeof(prefix), "rtap-offl-%d", getpid());
-	if (rte_eal_init(RTE_DIM(argv), argv) < 0)
+	if (test_eal_init("offl", "256") < 0)
 		return -1;
 	pool = rte_pktmbuf_pool_create("offl", POOL_SIZE, 0, 0, 8192 + RTE_PKTMBUF_HEADROOM,
 				       SOCKET_ID_ANY);

@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "rtap.h"
+#include "test_eal.h"
 
 #define SEG_ROOM	512	/* data room after the headroom of the small pool */
 #define POOL_SIZE	256
@@ -30,12 +31,7 @@ static struct rte_mempool *tiny_pool;	/* 1 data byte per mbuf, the least a port 
 static int
 eal_setup(void **state __rte_unused)
 {
-	char prefix[64];
-	char *argv[] = { "unit", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
-			 "--log-level=lib.eal:error", "--file-prefix", prefix };
-
-	snprintf(prefix, sizeof(prefix), "rtap-unit-%d", getpid());
-	if (rte_eal_init(RTE_DIM(argv), argv) < 0)
+	if (test_eal_init("unit", "128") < 0)
 		return -1;
 	small_pool = rte_pktmbuf_pool_create("small", POOL_SIZE, 0, 0,
 					     SEG_ROOM + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);

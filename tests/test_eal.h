@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The rtap authors
+ *
+ * EAL for the unit tests and fuzzers: no hugepages (so ASan and valgrind
+ * see every byte), no shared files, a prefix of its own per process.
+ */
+
+#ifndef _RTAP_TEST_EAL_H_
+#define _RTAP_TEST_EAL_H_
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+
+static inline int
+test_eal_init(const char *prog, const char *memory_mb)
+{
+	char prefix[64];
+	char *argv[] = { (char *)prog, "--no-huge", "-m", (char *)memory_mb, "--no-pci",
+			 "--no-shconf", "--log-level=*:error", "--file-prefix", prefix };
+
+	snprintf(prefix, sizeof(prefix), "rtap-%s-%d", prog, getpid());
+	return rte_eal_init(RTE_DIM(argv), argv);
+}
+
+#endif /* _RTAP_TEST_EAL_H_ */
