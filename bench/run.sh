@@ -157,11 +157,14 @@ bench_tx() { # rep driver test txpkts
 		"($(awk -v b=$((bytes1 - bytes0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", b * 8 / t }') Gbit/s)"
 }
 
-# trafgen pinned to CPU 0 on interface $2 of namespace $1 for $secs s; prints
-# how many frames it sent.
+# trafgen pinned to CPU 0 on interface $2 of namespace $1 for $secs s, with
+# any further trafgen options (a rate); prints how many frames it sent.
 trafgen_run() {
-	ip netns exec "$1" taskset -c 0 timeout -s INT "$secs" \
-		trafgen -o "$2" -i "$work/udp64.cfg" -P 1 -q --no-sock-mem --notouch-irq -C >"$work/trafgen" 2>&1 || true
+	local ns=$1 dev=$2
+	shift 2
+	ip netns exec "$ns" taskset -c 0 timeout -s INT "$secs" \
+		trafgen -o "$dev" -i "$work/udp64.cfg" -P 1 -q --no-sock-mem --notouch-irq -C "$@" \
+		>"$work/trafgen" 2>&1 || true
 	# Its forked sender prints the count as it exits, after the parent.
 	for ((i = 0; i < 40; i++)); do
 		grep -q 'packets outgoing' "$work/trafgen" && break
@@ -170,21 +173,23 @@ trafgen_run() {
 	tr -d '\r' <"$work/trafgen" | awk '/packets outgoing/ { print $1 }'
 }
 
-# Rx: trafgen into the kernel side of port 0, testpmd rxonly.
-bench_rx() { # rep driver
-	local rep=$1 drv=$2 gen got
+# Rx: trafgen into the kernel side of port 0, testpmd rxonly; flat out, or at
+# a rate offered alike to every driver (more trafgen options).
+bench_rx() { # rep driver test [trafgen options]
+	local rep=$1 drv=$2 test=$3 gen got
+	shift 3
 	rtap_tpmd_cmd "set fwd rxonly" >/dev/null
 	rtap_tpmd_cmd start >/dev/null
-	gen=$(trafgen_run "$ns1" "$k0")
+	gen=$(trafgen_run "$ns1" "$k0" "$@")
 	sleep 0.3
 	rtap_tpmd_cmd stop >"$work/stop"
 	got=$(stop_field "$work/stop" rx)
 	[ -n "$gen" ] && [ "$gen" -gt 0 ] || rtap_die "trafgen sent nothing: $(cat "$work/trafgen")"
-	row "$rep" "$drv" rx64 "$(awk -v c="$got" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
+	row "$rep" "$drv" "$test" "$(awk -v c="$got" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
 		Mpps "$(awk -v c="$gen" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
 		"$(awk -v g="$gen" -v c="$got" 'BEGIN { printf "%.1f", 100 * c / g }')" \
 		"$(stop_field "$work/stop" cycles)"
-	rtap_log "  $drv rx64: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered," \
+	rtap_log "  $drv $test: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered," \
 		"$(tail -1 "$csv" | cut -d, -f7)% of generated, $(tail -1 "$csv" | cut -d, -f8) cycles/packet"
 }
 
@@ -316,7 +321,9 @@ bench_driver() { # rep driver
 	bench_tx "$rep" "$drv" tx64 64
 	bench_tx "$rep" "$drv" tx1500 1500
 	bench_tx "$rep" "$drv" tx1500_3seg 500,500,500
-	bench_rx "$rep" "$drv"
+	bench_rx "$rep" "$drv" rx64
+	# Offered at a rate a reader can take: the share delivered is the driver's.
+	bench_rx "$rep" "$drv" rx64_paced -b 250000pps
 	rtap_tpmd_cmd "set portlist 0,1" >/dev/null
 	rtap_tpmd_cmd "set fwd io" >/dev/null
 	rtap_tpmd_cmd start >/dev/null

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from conftest import ROOT
 
-TESTS = ["tx64", "tx1500", "tx1500_3seg", "rx64", "ping_idle", "fwd_udp64", "tcp",
-         "tcp_offloads"]
+TESTS = ["tx64", "tx1500", "tx1500_3seg", "rx64", "rx64_paced", "ping_idle", "fwd_udp64",
+         "tcp", "tcp_offloads"]
 
 
 def leftover_netns(tok):
