@@ -269,3 +269,27 @@ def test_stop_with_requests_in_flight(app_factory, names, raw_socket):
     app.cmd(f"close {port}")
     assert pool_full(app)
     assert app.kernel_fds() == []
+
+
+def test_failed_start_undoes_everything(app, names):
+    """A start refused by a queue leaves the port stopped, its pool full, link down."""
+    ifname = names()
+    port = app.attach(f"net_rtap_{ifname},iface={ifname}")
+    disable_ipv6(ifname)
+    app.cmd(f"configure {port} 2 2")
+    # 4000-byte frames do not fit 2 KB mbufs without scatter: queue start refuses.
+    app.cmd(f"mtu {port} 4000")
+    ok, _, rest = app.call(f"start {port}")
+    assert not ok and rest.startswith("-22 ")
+    assert "enable Rx scatter" in app.stderr()
+    assert pool_full(app)
+    assert "UP" not in sh(f"ip -br link show {ifname}").stdout.split()[1]
+    assert app.kv(f"link {port}")["status"] == "0"
+
+    app.cmd(f"mtu {port} 1500")
+    app.cmd(f"start {port}")
+    assert app.kv(f"link {port}")["status"] == "1"
+    app.cmd(f"stop {port}")
+    app.cmd(f"close {port}")
+    assert pool_full(app)
+    assert app.kernel_fds() == []

@@ -52,52 +52,6 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 }
 
 static int
-rtap_dev_start(struct rte_eth_dev *dev)
-{
-	uint16_t i;
-	int ret;
-
-	/* What the Rx offloads let the kernel leave unfinished; renegotiated each start. */
-	ret = rtap_tap_set_offload(rtap_ctl_fd(dev),
-				   rtap_tun_offloads(dev->data->dev_conf.rxmode.offloads));
-	if (ret < 0)
-		return ret;
-	ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
-	if (ret < 0)
-		return ret;
-	ret = rtap_rx_intr_install(dev);
-	if (ret < 0) {
-		rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
-		return ret;
-	}
-
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
-
-		if (rxq->deferred_start)
-			continue;
-		ret = rtap_rx_queue_start(dev, i);
-		if (ret < 0)
-			goto error;
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		struct rtap_tx_queue *txq = dev->data->tx_queues[i];
-
-		if (!txq->deferred_start)
-			rtap_tx_queue_start(dev, i);
-	}
-	rtap_link_update(dev, 0);
-	return 0;
-
-error:
-	while (i-- > 0)
-		rtap_rx_queue_stop(dev, i);
-	rtap_rx_intr_uninstall(dev);
-	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
-	return ret;
-}
-
-static int
 rtap_dev_stop(struct rte_eth_dev *dev)
 {
 	uint16_t i;
@@ -110,6 +64,40 @@ rtap_dev_stop(struct rte_eth_dev *dev)
 
 	/* An interface deleted from outside cannot be set down: not an error. */
 	rtap_tap_set_flags(rtap_ctl_fd(dev), 0, IFF_UP);
+	rtap_link_update(dev, 0);
+	return 0;
+}
+
+static int
+rtap_dev_start(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+	int ret;
+
+	/* What the Rx offloads let the kernel leave unfinished; renegotiated each start. */
+	ret = rtap_tap_set_offload(rtap_ctl_fd(dev),
+				   rtap_tun_offloads(dev->data->dev_conf.rxmode.offloads));
+	if (ret == 0)
+		ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
+	if (ret == 0)
+		ret = rtap_rx_intr_install(dev);
+	for (i = 0; ret == 0 && i < dev->data->nb_rx_queues; i++) {
+		const struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+
+		if (!rxq->deferred_start)
+			ret = rtap_rx_queue_start(dev, i);
+	}
+	for (i = 0; ret == 0 && i < dev->data->nb_tx_queues; i++) {
+		const struct rtap_tx_queue *txq = dev->data->tx_queues[i];
+
+		if (!txq->deferred_start)
+			ret = rtap_tx_queue_start(dev, i);
+	}
+	if (ret < 0) {
+		/* Stopping a queue that did not start is a no-op: undo all at once. */
+		rtap_dev_stop(dev);
+		return ret;
+	}
 	rtap_link_update(dev, 0);
 	return 0;
 }

@@ -132,6 +132,8 @@ rtap_secondary_probe(struct rte_vdev_device *vdev)
 	dev = rte_eth_dev_attach_secondary(name);
 	if (proc == NULL || dev == NULL) {
 		PMD_LOG(ERR, "%s: cannot attach to the primary's port", name);
+		if (dev != NULL)
+			rte_eth_dev_release_port(dev);
 		rte_free(proc);
 		close(fd);
 		return -ENODEV;
