@@ -21,6 +21,7 @@
  *                                    configure and set up every queue
  *   start|stop|close <port>
  *   rxq_start|rxq_stop|txq_start|txq_stop <port> <queue>
+ *   rxq_intr <port> <queue> on|off   arm or mute the queue's Rx interrupt
  *   rx <port> <queue> <max> <timeout_ms>
  *                                    poll until max frames or the timeout, one line per
  *                                    frame: "pkt <len> <nb_segs> <ol_flags> <ptype>
@@ -712,6 +713,9 @@ dispatch(char **argv, int argc)
 		reply(rte_eth_dev_tx_queue_stop(port, queue), c);
 	else if (strcmp(c, "rxall") == 0 && argc >= 5)
 		cmd_rxall(argv);
+	else if (strcmp(c, "rxq_intr") == 0 && argc >= 4)
+		reply(strcmp(argv[3], "on") == 0 ? rte_eth_dev_rx_intr_enable(port, queue) :
+			rte_eth_dev_rx_intr_disable(port, queue), c);
 	else if (strcmp(c, "intr_start") == 0 && argc >= 3)
 		cmd_intr_start(port, queue, opt_num(argv, argc, 3, "arm_first", 0));
 	else if (strcmp(c, "events") == 0)

@@ -136,3 +136,23 @@ def test_no_events_without_intr_conf(app, names):
     assert events(app, port) == {"lsc": 0, "rmv": 0, "status": 0}
     # Polled link state is still right.
     assert link(app, port) == 0
+
+
+def test_arming_a_stopped_queue_posts_nothing(app, names, raw_socket):
+    """Arming reaches only a started queue: a stopped ring has no file to read."""
+    port, ifname = tap_port(app, names, rxq_intr=1)
+    app.cmd(f"rxq_stop {port} 0")
+    app.cmd(f"rxq_intr {port} 0 on")
+    avail, size = app.pool()
+    assert avail == size                    # no read posted on the stopped queue
+    app.cmd(f"rxq_intr {port} 0 off")
+    app.cmd(f"rxq_start {port} 0")
+    sent = frame(80, seq=5)
+    raw_socket(ifname).send(sent)
+    assert [p.data for p in app.rx(port, 1)] == [sent]
+    assert app.stats(port)["ierrors"] == 0
+
+    app.cmd(f"stop {port}")
+    ok, _, rest = app.call(f"rxq_intr {port} 0 on")
+    assert not ok and rest.startswith("-22 ")   # a stopped port has no interrupts
+    assert app.pool()[0] == size

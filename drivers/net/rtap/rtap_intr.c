@@ -46,6 +46,8 @@ rtap_rx_intr_uninstall(struct rte_eth_dev *dev)
 		close(rte_intr_efds_index_get(intr, i));
 		rte_intr_efds_index_set(intr, i, -1);
 	}
+	/* Arming then fails with "not started" instead of reaching a stopped ring. */
+	rte_intr_nb_efd_set(intr, 0);
 	rte_intr_vec_list_free(intr);
 }
 

@@ -268,6 +268,9 @@ rtap_rx_reap(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t nb_pkts
 bool
 rtap_rx_arm(struct rtap_rx_queue *rxq)
 {
+	/* A stopped queue's ring has no file: a read there would outlive the stop. */
+	if (!rxq->started)
+		return true;
 	if (rxq->draining)
 		return false;
 	if (rxq->waiting == NULL && likely(!rxq->detached))
