@@ -145,19 +145,26 @@ rtap_rx_post(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, bool nowait)
 	return 0;
 }
 
-/* Post the read that waits for the next frame while the queue is idle. */
-static void
-rtap_rx_wait(struct rtap_rx_queue *rxq)
+/* Post a read into a spare or fresh chain: the chain, or NULL when none. */
+static inline struct rte_mbuf *
+rtap_rx_post_chain(struct rtap_rx_queue *rxq, bool nowait)
 {
 	struct rte_mbuf *mb = rtap_rx_get(rxq);
 
 	if (unlikely(mb == NULL))
-		return;
-	if (unlikely(rtap_rx_post(rxq, mb, false) < 0)) {
+		return NULL;
+	if (unlikely(rtap_rx_post(rxq, mb, nowait) < 0)) {
 		rtap_rx_put(rxq, mb);
-		return;
+		return NULL;
 	}
-	rxq->waiting = mb;
+	return mb;
+}
+
+/* Post the read that waits for the next frame while the queue is idle. */
+static void
+rtap_rx_wait(struct rtap_rx_queue *rxq)
+{
+	rxq->waiting = rtap_rx_post_chain(rxq, false);
 	rtap_ring_submit(&rxq->ring, &rxq->nb_iov);
 }
 
@@ -165,16 +172,8 @@ rtap_rx_wait(struct rtap_rx_queue *rxq)
 static void
 rtap_rx_read_queued(struct rtap_rx_queue *rxq, uint16_t n)
 {
-	while (n-- > 0) {
-		struct rte_mbuf *mb = rtap_rx_get(rxq);
-
-		if (unlikely(mb == NULL))
-			break;
-		if (unlikely(rtap_rx_post(rxq, mb, true) < 0)) {
-			rtap_rx_put(rxq, mb);
-			break;
-		}
-	}
+	while (n-- > 0 && rtap_rx_post_chain(rxq, true) != NULL)
+		;
 	rtap_ring_submit(&rxq->ring, &rxq->nb_iov);
 }
 
