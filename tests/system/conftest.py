@@ -104,9 +104,12 @@ class TestApp:
         self.log_path = tmp_path / f"testapp-{token()}.log"
         self.log = open(self.log_path, "w")
         self.prefix = prefix or f"rtapt{token()}"
-        # Secondary processes can only attach to a primary backed by hugepages.
-        mem = ["--huge-dir", str(huge_dir), "-m", "64"] if huge_dir else \
-            ["--no-huge", "-m", "512"]
+        # Secondary processes can only attach to a primary backed by hugepages,
+        # and must map its memory at the same address: a fixed base clear of
+        # where libraries land, and of ASan's shadow and allocator (0x6000...)
+        # when the app runs under it.
+        mem = ["--huge-dir", str(huge_dir), "-m", "64", "--base-virtaddr", "0x200000000000"] \
+            if huge_dir else ["--no-huge", "-m", "512"]
         args = [str(TESTAPP), *mem, "--no-pci",
                 "--lcores", "0@(0-1)", "--file-prefix", self.prefix,
                 "--log-level", "pmd.net.rtap:info", *eal]
