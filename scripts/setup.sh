@@ -4,7 +4,8 @@
 # Prepare a Debian bookworm machine to build, test, demo and benchmark rtap.
 # Idempotent: a second run checks and returns quickly.
 #
-#  - installs the Debian packages the build, tests, demo and benchmark use;
+#  - installs the Debian packages the build, tests, demo and benchmark use
+#    (and stops there with --packages-only);
 #  - fetches the four DPDK driver-SDK headers, which Debian does not ship, from
 #    Debian's own dpdk source package of exactly the installed libdpdk-dev version
 #    into build-deps/dpdk-sdk/ (ignored by git);
@@ -20,6 +21,7 @@ packages=(
 	clang llvm libclang-rt-14-dev valgrind
 	iproute2 iputils-ping iperf3 ethtool tcpdump netsniff-ng procps psmisc kmod
 	python3-pytest python3-scapy gnuplot-nox dpkg-dev bc
+	python3-pyelftools curl xz-utils
 )
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -34,6 +36,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+[ "${1:-}" != --packages-only ] || exit 0
 
 dpdk_version=$(dpkg-query -W -f='${Version}' libdpdk-dev)
 stamp="$sdk/.version"

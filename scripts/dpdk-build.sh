@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Build and install a minimal upstream DPDK (or liburing) for the version
+# matrix, into a cache outside the clone, keyed by version:
+#
+#   scripts/dpdk-build.sh dpdk 24.11.6     -> $RTAP_CACHE/dpdk-24.11.6
+#   scripts/dpdk-build.sh liburing 2.9     -> $RTAP_CACHE/liburing-2.9
+#
+# Prints the installed prefix on its last line. A second run returns at once.
+# The release tarball comes from ../shared/dpdk/ when it is there (these
+# machines cannot download releases), else from its usual place; either way
+# its SHA-256 must match SHA256SUMS. The DPDK build holds what rtap's tests
+# and benchmark use: bus/vdev, mempool/ring, net/tap, net/af_packet,
+# dpdk-testpmd, dpdk-proc-info and the driver-SDK headers.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${RTAP_CACHE:-/var/cache/rtap}
+shared=${RTAP_SHARED:-$top/../shared/dpdk}
+what=${1:?usage: dpdk-build.sh dpdk|liburing VERSION}
+version=${2:?usage: dpdk-build.sh dpdk|liburing VERSION}
+
+log() { printf '[dpdk-build] %s\n' "$*" >&2; }
+die() { printf '[dpdk-build] error: %s\n' "$*" >&2; exit 1; }
+
+case "$what" in
+dpdk)
+	file=dpdk-$version.tar.xz
+	url=https://fast.dpdk.org/rel/$file
+	;;
+liburing)
+	file=liburing_$version.orig.tar.gz
+	url=https://github.com/axboe/liburing/archive/refs/tags/liburing-$version.tar.gz
+	;;
+*)
+	die "unknown component '$what' (dpdk or liburing)"
+	;;
+esac
+
+prefix=$cache/$what-$version
+if [ -f "$prefix/.complete" ]; then
+	echo "$prefix"
+	exit 0
+fi
+
+sums=$top/scripts/dpdk-sha256sums
+want=$(awk -v f="$file" '$2 == f { print $1 }' "$sums")
+[ -n "$want" ] || die "$file is not in $sums: add its SHA-256 first"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if [ -f "$shared/$file" ]; then
+	cp "$shared/$file" "$work/$file"
+else
+	log "downloading $url"
+	curl -fsSL -o "$work/$file" "$url" || die "cannot download $url"
+fi
+got=$(sha256sum "$work/$file" | cut -d' ' -f1)
+[ "$got" = "$want" ] || die "$file: SHA-256 $got, expected $want"
+
+mkdir -p "$work/src"
+tar -xf "$work/$file" -C "$work/src" --strip-components=1
+rm -rf "$prefix"
+jobs=$(nproc)
+
+case "$what" in
+dpdk)
+	bash "$top/scripts/setup.sh" --packages-only
+	log "building DPDK $version into $prefix"
+	# DPDK's build scripts need pyelftools: Debian's python, not the first on PATH.
+	PATH=/usr/bin:$PATH meson setup "$work/build" "$work/src" --prefix="$prefix" \
+		--libdir=lib -Dbuildtype=release -Dtests=false -Dexamples= \
+		-Denable_driver_sdk=true -Denable_kmods=false \
+		-Denable_drivers=bus/vdev,mempool/ring,net/tap,net/af_packet,net/ring \
+		-Denable_apps=test-pmd,proc-info,dumpcap >"$work/setup.log" 2>&1 ||
+		{ tail -n 30 "$work/setup.log" >&2; die "meson setup of DPDK $version failed"; }
+	PATH=/usr/bin:$PATH ninja -C "$work/build" -j "$jobs" install >"$work/build.log" 2>&1 ||
+		{ tail -n 30 "$work/build.log" >&2; die "build of DPDK $version failed"; }
+	;;
+liburing)
+	log "building liburing $version into $prefix"
+	(cd "$work/src" && ./configure --prefix="$prefix" --libdir="$prefix/lib" >/dev/null &&
+		make -C src -j "$jobs" install >/dev/null) || die "build of liburing $version failed"
+	;;
+esac
+touch "$prefix/.complete"
+echo "$prefix"
