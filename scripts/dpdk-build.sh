@@ -71,7 +71,7 @@ dpdk)
 	# DPDK's build scripts need pyelftools: Debian's python, not the first on PATH.
 	PATH=/usr/bin:$PATH meson setup "$work/build" "$work/src" --prefix="$prefix" \
 		--libdir=lib -Dbuildtype=release -Dtests=false -Dexamples= \
-		-Denable_driver_sdk=true -Denable_kmods=false \
+		-Denable_driver_sdk=true \
 		-Denable_drivers=bus/vdev,mempool/ring,net/tap,net/af_packet,net/ring \
 		-Denable_apps=test-pmd,proc-info,dumpcap >"$work/setup.log" 2>&1 ||
 		{ tail -n 30 "$work/setup.log" >&2; die "meson setup of DPDK $version failed"; }
