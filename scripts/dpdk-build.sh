@@ -6,6 +6,7 @@
 #
 #   scripts/dpdk-build.sh dpdk 24.11.6     -> $RTAP_CACHE/dpdk-24.11.6
 #   scripts/dpdk-build.sh liburing 2.9     -> $RTAP_CACHE/liburing-2.9
+#   scripts/dpdk-build.sh dpdk-src 26.07   -> $RTAP_CACHE/dpdk-src-26.07 (the source only)
 #
 # Prints the installed prefix on its last line. A second run returns at once.
 # The release tarball comes from ../shared/dpdk/ when it is there (these
@@ -18,14 +19,14 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${RTAP_CACHE:-/var/cache/rtap}
 shared=${RTAP_SHARED:-$top/../shared/dpdk}
-what=${1:?usage: dpdk-build.sh dpdk|liburing VERSION}
-version=${2:?usage: dpdk-build.sh dpdk|liburing VERSION}
+what=${1:?usage: dpdk-build.sh dpdk|dpdk-src|liburing VERSION}
+version=${2:?usage: dpdk-build.sh dpdk|dpdk-src|liburing VERSION}
 
 log() { printf '[dpdk-build] %s\n' "$*" >&2; }
 die() { printf '[dpdk-build] error: %s\n' "$*" >&2; exit 1; }
 
 case "$what" in
-dpdk)
+dpdk | dpdk-src)
 	file=dpdk-$version.tar.xz
 	url=https://fast.dpdk.org/rel/$file
 	;;
@@ -34,7 +35,7 @@ liburing)
 	url=https://github.com/axboe/liburing/archive/refs/tags/liburing-$version.tar.gz
 	;;
 *)
-	die "unknown component '$what' (dpdk or liburing)"
+	die "unknown component '$what' (dpdk, dpdk-src or liburing)"
 	;;
 esac
 
@@ -62,6 +63,13 @@ got=$(sha256sum "$work/$file" | cut -d' ' -f1)
 mkdir -p "$work/src"
 tar -xf "$work/$file" -C "$work/src" --strip-components=1
 rm -rf "$prefix"
+if [ "$what" = dpdk-src ]; then
+	mkdir -p "$cache"
+	mv "$work/src" "$prefix"
+	touch "$prefix/.complete"
+	echo "$prefix"
+	exit 0
+fi
 jobs=$(nproc)
 
 case "$what" in
