@@ -72,7 +72,8 @@ log "building rtap $version for DPDK $dpdk_version (plugin directory $pmd_dir)"
 
 deb=$(ls "$work"/rtap_"$version"_*.deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || die "dpkg-buildpackage produced no rtap_${version}_*.deb"
-dpkg-deb -c "$deb" | grep -q " \.$pmd_dir/librte_net_rtap\.so$" ||
+contents=$(dpkg-deb -c "$deb")
+grep -q " \.$pmd_dir/librte_net_rtap\.so$" <<<"$contents" ||
 	die "$(basename "$deb") has no $pmd_dir/librte_net_rtap.so"
 depends=$(dpkg-deb -f "$deb" Depends)
 for d in librte-ethdev liburing2; do

@@ -3,7 +3,7 @@
 #
 # Set up the machine, build rtap and run every test: the C unit tests, the
 # system tests (real TAP interfaces, namespaces and traffic), then the
-# hardening stages: the tests again under ASan/UBSan/LSan and valgrind, each
+# Debian package check (scripts/test-package.py) and the hardening stages: the tests again under ASan/UBSan/LSan and valgrind, each
 # fuzz target for RTAP_FUZZ_SECONDS (30) and a RTAP_SOAK_SECONDS (60) soak.
 # RTAP_QUICK=1 stops after the system tests. Extra arguments go to pytest.
 # Needs root. Ends with one line: "N passed, N failed".
@@ -58,6 +58,8 @@ stage() {
 }
 
 if [ -z "${RTAP_QUICK:-}" ]; then
+	# Installs the package for a few seconds: every DPDK process started then loads it.
+	stage "Debian package" /usr/bin/python3 scripts/test-package.py
 	stage "sanitizers and valgrind" bash scripts/test-sanitize.sh
 	stage "fuzzing" bash scripts/fuzz.sh "${RTAP_FUZZ_SECONDS:-30}"
 	stage "soak" bash scripts/soak.sh "${RTAP_SOAK_SECONDS:-60}"
