@@ -3,8 +3,9 @@
 #
 # Set up the machine, build rtap and run every test: the C unit tests, the
 # system tests (real TAP interfaces, namespaces and traffic), then the
-# Debian package check (scripts/test-package.py) and the hardening stages: the tests again under ASan/UBSan/LSan and valgrind, each
-# fuzz target for RTAP_FUZZ_SECONDS (30) and a RTAP_SOAK_SECONDS (60) soak.
+# Debian package check (scripts/test-package.py) and the hardening stages:
+# the tests again under ASan/UBSan/LSan and valgrind, each fuzz target for
+# RTAP_FUZZ_SECONDS (30) and a RTAP_SOAK_SECONDS (60) soak.
 # RTAP_QUICK=1 stops after the system tests. Extra arguments go to pytest.
 # Needs root. Ends with one line: "N passed, N failed".
 set -uo pipefail
