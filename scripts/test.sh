@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Set up the machine, build rtap and run every test: the C unit tests, the
-# system tests (real TAP interfaces, namespaces and traffic), then the
-# Debian package check (scripts/test-package.py) and the hardening stages:
-# the tests again under ASan/UBSan/LSan and valgrind, each fuzz target for
-# RTAP_FUZZ_SECONDS (30) and a RTAP_SOAK_SECONDS (60) soak.
-# RTAP_QUICK=1 stops after the system tests. Extra arguments go to pytest.
+# Set up the machine, build rtap and run every test: the C unit tests and the
+# system tests (real TAP interfaces, namespaces and traffic) against Debian's
+# DPDK, then the stages: the same tests against DPDK RTAP_CI_DPDK (24.11.6),
+# the Debian package check (scripts/test-package.py), the tests again under
+# ASan/UBSan/LSan and valgrind, each fuzz target for RTAP_FUZZ_SECONDS (30)
+# and a RTAP_SOAK_SECONDS (60) soak.
+# RTAP_QUICK=1 stops after the system tests. RTAP_DPDK=<version> (and
+# RTAP_LIBURING=<version>) runs only the unit and system tests, against that
+# upstream release instead of Debian's: scripts/dpdk-build.sh builds it once
+# into a cache, rtap builds in build-<versions>/. Extra arguments go to pytest.
 # Needs root. Ends with one line: "N passed, N failed".
 set -uo pipefail
 
@@ -14,7 +18,23 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 bash scripts/setup.sh || exit 1
-ninja -C build >/dev/null || { echo "build failed"; ninja -C build; exit 1; }
+build=build
+for what in dpdk liburing; do
+	var=RTAP_${what^^}
+	version=${!var:-}
+	[ -n "$version" ] || continue
+	prefix=$(bash scripts/dpdk-build.sh "$what" "$version" | tail -n 1) || exit 1
+	export PKG_CONFIG_PATH=$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+	export LD_LIBRARY_PATH=$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export PATH=$prefix/bin:$PATH
+	build=$build-$what$version
+done
+if [ "$build" != build ]; then
+	export RTAP_BUILD=$top/$build
+	[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null || exit 1
+	echo "== against $(pkg-config --modversion libdpdk | sed 's/^/DPDK /'), $(pkg-config --modversion liburing | sed 's/^/liburing /') in $build/"
+fi
+ninja -C "$build" >/dev/null || { echo "build failed"; ninja -C "$build"; exit 1; }
 
 passed=0
 failed=0
@@ -24,8 +44,8 @@ count() {
 }
 
 echo "== unit tests"
-meson test -C build --suite unit --print-errorlogs
-log=build/meson-logs/testlog.json
+meson test -C "$build" --suite unit --print-errorlogs
+log=$build/meson-logs/testlog.json
 count "$(grep -c '"result": "OK"' "$log")" "$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$log")"
 
 echo "== system tests"
@@ -58,7 +78,10 @@ stage() {
 	fi
 }
 
-if [ -z "${RTAP_QUICK:-}" ]; then
+if [ -z "${RTAP_QUICK:-}" ] && [ "$build" = build ]; then
+	# The newest LTS as well as Debian's: the same tests, its own testpmd.
+	stage "DPDK ${RTAP_CI_DPDK:-24.11.6}" env RTAP_QUICK=1 RTAP_DPDK="${RTAP_CI_DPDK:-24.11.6}" \
+		bash scripts/test.sh "$@"
 	# Installs the package for a few seconds: every DPDK process started then loads it.
 	stage "Debian package" /usr/bin/python3 scripts/test-package.py
 	stage "sanitizers and valgrind" bash scripts/test-sanitize.sh

@@ -515,7 +515,8 @@ on_event(uint16_t port, enum rte_eth_event_type type, void *arg __rte_unused,
 	struct rte_eth_link link;
 
 	if (type == RTE_ETH_EVENT_INTR_LSC) {
-		rte_eth_link_get_nowait(port, &link);
+		if (rte_eth_link_get_nowait(port, &link) < 0)
+			link.link_status = RTE_ETH_LINK_DOWN;
 		__atomic_store_n(&lsc_status, link.link_status, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&nb_lsc, 1, __ATOMIC_RELEASE);
 	} else {

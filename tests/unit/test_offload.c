@@ -105,10 +105,11 @@ build(struct frame *f, bool v6, uint8_t proto, uint32_t payload, bool hbh)
 		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip->payload_len = rte_cpu_to_be_16(ext + l4len);
 		ip->hop_limits = 64;
-		ip->src_addr[0] = 0xfd;
-		ip->src_addr[15] = 1;
-		ip->dst_addr[0] = 0xfd;
-		ip->dst_addr[15] = 2;
+		/* An array before 24.11, a struct rte_ipv6_addr since: bytes either way. */
+		((uint8_t *)&ip->src_addr)[0] = 0xfd;
+		((uint8_t *)&ip->src_addr)[15] = 1;
+		((uint8_t *)&ip->dst_addr)[0] = 0xfd;
+		((uint8_t *)&ip->dst_addr)[15] = 2;
 		ip->proto = hbh ? IPPROTO_HOPOPTS : proto;
 		f->l4 = f->l3 + L3V6;
 		if (hbh) {

@@ -16,9 +16,12 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "rtap_compat.h"
+
 extern int rtap_logtype;
-#define PMD_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, rtap_logtype, "%s(): " fmt "\n", __func__, ##__VA_ARGS__)
+#define RTE_LOGTYPE_RTAP rtap_logtype
+#define PMD_LOG(level, ...) \
+	RTE_LOG_LINE_PREFIX(level, RTAP, "%s(): ", __func__, __VA_ARGS__)
 
 /* Limits advertised in dev_info; see doc/guides/nics/rtap.rst. */
 #define RTAP_MAX_QUEUES		16
@@ -265,7 +268,7 @@ int rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id);
 int rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t queue_id);
 
 /* rtap_stats.c: basic and extended statistics */
-int rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int rtap_stats_get(RTAP_STATS_GET_PARAMS);
 int rtap_stats_reset(struct rte_eth_dev *dev);
 int rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
 int rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,

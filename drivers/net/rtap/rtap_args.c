@@ -108,8 +108,8 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 			ret = -EINVAL;
 		} else {
 			/* kvargs reports any handler failure as -1 (EPERM): say EINVAL. */
-			ret = rte_kvargs_process(kvlist, handlers[i].key, handlers[i].handler,
-						 args) < 0 ? -EINVAL : 0;
+			ret = rte_kvargs_process_opt(kvlist, handlers[i].key,
+						     handlers[i].handler, args) < 0 ? -EINVAL : 0;
 		}
 	}
 	rte_kvargs_free(kvlist);

@@ -169,7 +169,7 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 
 /* What rtap_rx_offload() parses, only when Rx checksum offload is enabled. */
 static const uint32_t *
-rtap_supported_ptypes(struct rte_eth_dev *dev)
+rtap_supported_ptypes(RTAP_PTYPES_GET_PARAMS)
 {
 	static const uint32_t ptypes[] = {
 		RTE_PTYPE_L2_ETHER,
@@ -186,9 +186,10 @@ rtap_supported_ptypes(struct rte_eth_dev *dev)
 		RTE_PTYPE_UNKNOWN
 	};
 
-	if (dev->data->dev_conf.rxmode.offloads & RTAP_RX_CKSUM_OFFLOADS)
-		return ptypes;
-	return NULL;
+	if ((dev->data->dev_conf.rxmode.offloads & RTAP_RX_CKSUM_OFFLOADS) == 0)
+		return NULL;
+	RTAP_PTYPES_SET_COUNT(RTE_DIM(ptypes) - 1);
+	return ptypes;
 }
 
 static int

@@ -80,7 +80,7 @@ rtap_filter_sw(struct rtap_pmd *pmd, const struct rtap_filter_req *req, bool all
 	uint32_t i;
 
 	pmd->mc_sw_filter = false;
-	rte_smp_wmb();
+	rte_atomic_thread_fence(rte_memory_order_release);
 	pmd->nb_mc_allowed = 0;
 	for (i = 0; i < req->hdr.count; i++) {
 		const struct rte_ether_addr *addr = (const void *)req->addr[i];
@@ -88,7 +88,7 @@ rtap_filter_sw(struct rtap_pmd *pmd, const struct rtap_filter_req *req, bool all
 		if (rte_is_multicast_ether_addr(addr))
 			pmd->mc_allowed[pmd->nb_mc_allowed++] = *addr;
 	}
-	rte_smp_wmb();
+	rte_atomic_thread_fence(rte_memory_order_release);
 	/* The kernel hashes what exceeds its RTAP_MAX_MAC_ADDRS exact slots. */
 	pmd->mc_sw_filter = req->hdr.count > RTAP_MAX_MAC_ADDRS && !allmulti;
 }

@@ -100,31 +100,31 @@ error:
 	return ret;
 }
 
-static int
-rtap_rx_intr_queue(struct rte_eth_dev *dev, uint16_t queue_id, struct rtap_rx_queue **rxq)
+/* The queue whose Rx interrupt the application arms, NULL when it has none. */
+static struct rtap_rx_queue *
+rtap_rx_intr_queue(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	if (queue_id >= rte_intr_nb_efd_get(dev->intr_handle)) {
 		PMD_LOG(ERR, "port %u: Rx interrupts not configured (intr_conf.rxq) or not started",
 			dev->data->port_id);
-		return -EINVAL;
+		return NULL;
 	}
-	*rxq = dev->data->rx_queues[queue_id];
-	return 0;
+	return dev->data->rx_queues[queue_id];
 }
 
 int
 rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id)
 {
-	struct rtap_rx_queue *rxq;
-	int ret = rtap_rx_intr_queue(dev, queue_id, &rxq);
+	struct rtap_rx_queue *rxq = rtap_rx_intr_queue(dev, queue_id);
+	int ret;
 
-	if (ret < 0)
-		return ret;
+	if (rxq == NULL)
+		return -EINVAL;
 	ret = io_uring_cq_eventfd_toggle(&rxq->ring, true);
 	if (ret < 0)
 		return ret;
 	/* Order the flag store before the look at the tail: see the top. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rte_atomic_thread_fence(rte_memory_order_seq_cst);
 	if (!rtap_rx_arm(rxq) || io_uring_cq_ready(&rxq->ring) > 0)
 		eventfd_write(rte_intr_efds_index_get(dev->intr_handle, queue_id), 1);
 	return 0;
@@ -133,10 +133,9 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id)
 int
 rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t queue_id)
 {
-	struct rtap_rx_queue *rxq;
-	int ret = rtap_rx_intr_queue(dev, queue_id, &rxq);
+	struct rtap_rx_queue *rxq = rtap_rx_intr_queue(dev, queue_id);
 
-	if (ret < 0)
-		return ret;
+	if (rxq == NULL)
+		return -EINVAL;
 	return io_uring_cq_eventfd_toggle(&rxq->ring, false);
 }

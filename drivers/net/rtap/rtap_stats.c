@@ -77,8 +77,9 @@ rtap_kernel_drops(const struct rte_eth_dev *dev)
 }
 
 int
-rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
+rtap_stats_get(RTAP_STATS_GET_PARAMS)
 {
+	rtap_queue_stats_t *q = RTAP_QUEUE_STATS(stats);
 	uint16_t i;
 
 	memset(stats, 0, sizeof(*stats));
@@ -91,10 +92,10 @@ rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 		stats->ibytes += rxq->stats.bytes;
 		stats->ierrors += rxq->stats.errors;
 		stats->rx_nombuf += rxq->stats.nombuf;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_ipackets[i] = rxq->stats.packets;
-			stats->q_ibytes[i] = rxq->stats.bytes;
-			stats->q_errors[i] = rxq->stats.errors;
+		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			q->q_ipackets[i] = rxq->stats.packets;
+			q->q_ibytes[i] = rxq->stats.bytes;
+			q->q_errors[i] = rxq->stats.errors;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -105,9 +106,9 @@ rtap_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 		stats->opackets += txq->stats.packets;
 		stats->obytes += txq->stats.bytes;
 		stats->oerrors += txq->stats.errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_opackets[i] = txq->stats.packets;
-			stats->q_obytes[i] = txq->stats.bytes;
+		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			q->q_opackets[i] = txq->stats.packets;
+			q->q_obytes[i] = txq->stats.bytes;
 		}
 	}
 	stats->imissed = rtap_kernel_drops(dev);

@@ -28,6 +28,7 @@
 #include <linux/sockios.h>
 
 #include <rte_string_fns.h>
+#include <rte_thread.h>
 
 #include "rtap.h"
 
@@ -166,43 +167,62 @@ rtap_tap_queue_attach(int fd, bool attach)
 	return 0;
 }
 
+struct rtap_ns_socket {
+	int ns;
+	int domain;
+	int type;
+	int protocol;
+	int ret;
+};
+
+/*
+ * setns() moves only the calling thread: a thread of its own enters the
+ * interface's namespace and ends there, so no thread ever has to move back.
+ */
+static uint32_t
+rtap_ns_socket_thread(void *arg)
+{
+	struct rtap_ns_socket *req = arg;
+
+	if (setns(req->ns, CLONE_NEWNET) < 0) {
+		req->ret = -errno;
+		return 0;
+	}
+	req->ret = socket(req->domain, req->type | SOCK_CLOEXEC, req->protocol);
+	if (req->ret < 0)
+		req->ret = -errno;
+	return 0;
+}
+
 /* A socket in the network namespace the interface is in now. */
 int
 rtap_tap_socket(int tap_fd, int domain, int type, int protocol)
 {
+	struct rtap_ns_socket req = {
+		.domain = domain, .type = type, .protocol = protocol, .ret = -EINVAL,
+	};
 	struct stat there, here;
-	int ns, self = -1, sock = -1, err = 0;
+	rte_thread_t thread;
+	int ret;
 
-	ns = ioctl(tap_fd, TUNGETDEVNETNS);
-	if (ns < 0)
+	req.ns = ioctl(tap_fd, TUNGETDEVNETNS);
+	if (req.ns < 0)
 		return -errno;
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || fstat(ns, &there) < 0 || fstat(self, &here) < 0) {
-		err = -errno;
-		goto out;
+	if (fstat(req.ns, &there) < 0 || stat("/proc/thread-self/ns/net", &here) < 0) {
+		ret = -errno;
+	} else if (there.st_ino == here.st_ino && there.st_dev == here.st_dev) {
+		ret = socket(domain, type | SOCK_CLOEXEC, protocol);
+		if (ret < 0)
+			ret = -errno;
+	} else {
+		ret = -rte_thread_create(&thread, NULL, rtap_ns_socket_thread, &req);
+		if (ret == 0) {
+			rte_thread_join(thread, NULL);
+			ret = req.ret;
+		}
 	}
-
-	if (there.st_ino == here.st_ino && there.st_dev == here.st_dev) {
-		sock = socket(domain, type | SOCK_CLOEXEC, protocol);
-		err = sock < 0 ? -errno : 0;
-		goto out;
-	}
-
-	/* setns() moves only this thread, and only until it moves back. */
-	if (setns(ns, CLONE_NEWNET) < 0) {
-		err = -errno;
-		goto out;
-	}
-	sock = socket(domain, type | SOCK_CLOEXEC, protocol);
-	err = sock < 0 ? -errno : 0;
-	if (setns(self, CLONE_NEWNET) < 0)
-		rte_panic("rtap: cannot return to the thread's network namespace: %s\n",
-			  strerror(errno));
-out:
-	close(ns);
-	if (self >= 0)
-		close(self);
-	return sock >= 0 ? sock : err;
+	close(req.ns);
+	return ret;
 }
 
 /* Issue an interface ioctl by the interface's current name in its namespace. */
