@@ -33,8 +33,8 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$RTAP_TOP"
-[ -f build/build.ninja ] || rtap_die "not configured: run scripts/setup.sh"
-ninja -C build >/dev/null
+[ -f "$RTAP_BUILD/build.ninja" ] || rtap_die "not configured: run scripts/setup.sh"
+ninja -C "$RTAP_BUILD" >/dev/null
 plugin=$(rtap_stage_plugin)
 
 tok=$(rtap_token)

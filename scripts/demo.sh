@@ -14,7 +14,7 @@ cd "$RTAP_TOP"
 rtap_log "setting up (packages, DPDK driver-SDK headers)..."
 bash scripts/setup.sh | sed 's/^/    /'
 rtap_log "building..."
-ninja -C build | tail -1 | sed 's/^/    /'
+ninja -C "$RTAP_BUILD" | tail -1 | sed 's/^/    /'
 plugin=$(rtap_stage_plugin)
 
 tok=$(rtap_token)

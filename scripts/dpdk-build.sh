@@ -40,7 +40,9 @@ liburing)
 esac
 
 prefix=$cache/$what-$version
-if [ -f "$prefix/.complete" ]; then
+# What the cached build was built with: a cache of another configuration is rebuilt.
+config="shared libraries, apps linked to them"
+if [ "$(cat "$prefix/.complete" 2>/dev/null)" = "$config" ]; then
 	echo "$prefix"
 	exit 0
 fi
@@ -66,7 +68,7 @@ rm -rf "$prefix"
 if [ "$what" = dpdk-src ]; then
 	mkdir -p "$cache"
 	mv "$work/src" "$prefix"
-	touch "$prefix/.complete"
+	echo "$config" >"$prefix/.complete"
 	echo "$prefix"
 	exit 0
 fi
@@ -79,6 +81,7 @@ dpdk)
 	# DPDK's build scripts need pyelftools: Debian's python, not the first on PATH.
 	PATH=/usr/bin:$PATH meson setup "$work/build" "$work/src" --prefix="$prefix" \
 		--libdir=lib -Dbuildtype=release -Dtests=false -Dexamples= \
+		-Ddefault_library=shared \
 		-Denable_driver_sdk=true \
 		-Denable_drivers=bus/vdev,mempool/ring,net/tap,net/af_packet,net/ring \
 		-Denable_apps=test-pmd,proc-info,dumpcap >"$work/setup.log" 2>&1 ||
@@ -92,5 +95,5 @@ liburing)
 		make -C src -j "$jobs" install >/dev/null) || die "build of liburing $version failed"
 	;;
 esac
-touch "$prefix/.complete"
+echo "$config" >"$prefix/.complete"
 echo "$prefix"

@@ -8,6 +8,9 @@
 # carries a random token and only what this shell started is ever killed.
 
 RTAP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The build to use: build/ against the system's DPDK, or one scripts/test.sh
+# made for another DPDK (RTAP_DPDK=).
+RTAP_BUILD=${RTAP_BUILD:-$RTAP_TOP/build}
 RTAP_UNDO=()
 RTAP_PIDS=()
 
@@ -62,8 +65,8 @@ rtap_forget_pid() {
 # Copy the plugin where EAL accepts it: no parent directory may be
 # world-writable. Replaced by rename so a running process keeps its mapping.
 rtap_stage_plugin() {
-	local so="$RTAP_TOP/build/drivers/net/rtap/librte_net_rtap.so"
-	local dir="/run/rtap/$(printf '%s' "$RTAP_TOP" | sha1sum | cut -c1-12)"
+	local so="$RTAP_BUILD/drivers/net/rtap/librte_net_rtap.so"
+	local dir="/run/rtap/$(printf '%s' "$RTAP_BUILD" | sha1sum | cut -c1-12)"
 
 	[ -f "$so" ] || rtap_die "$so not built: run meson setup build && ninja -C build"
 	install -d -m 755 /run/rtap "$dir"

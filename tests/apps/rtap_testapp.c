@@ -17,8 +17,8 @@
  *   info <port>                      "ok if_index=.. max_rxq=.. min_mtu=.. max_mtu=..
  *                                        rx_capa=0x.. tx_capa=0x.. mac=.."
  *   configure <port> <nb_rxq> <nb_txq> [mtu=N] [rxoff=0x..] [txoff=0x..]
- *             [desc=N] [lsc=0|1] [rmv=0|1] [rxq_intr=0|1]
- *                                    configure and set up every queue
+ *             [desc=N] [lsc=0|1] [rmv=0|1] [rxq_intr=0|1] [setup_rxq=N] [setup_txq=N]
+ *                                    configure and set up every queue (or the first N)
  *   start|stop|close <port>
  *   rxq_start|rxq_stop|txq_start|txq_stop <port> <queue>
  *   rxq_intr <port> <queue> on|off   arm or mute the queue's Rx interrupt
@@ -181,6 +181,8 @@ cmd_configure(char **argv, int argc)
 {
 	uint16_t port = atoi(argv[1]), nb_rxq = atoi(argv[2]), nb_txq = atoi(argv[3]);
 	uint16_t desc = opt_num(argv, argc, 4, "desc", 0);
+	uint16_t setup_rxq = opt_num(argv, argc, 4, "setup_rxq", nb_rxq);
+	uint16_t setup_txq = opt_num(argv, argc, 4, "setup_txq", nb_txq);
 	struct rte_eth_conf conf = { 0 };
 	uint16_t q;
 	int ret;
@@ -195,12 +197,12 @@ cmd_configure(char **argv, int argc)
 	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
 	if (ret < 0)
 		return reply_err(ret, "configure");
-	for (q = 0; q < nb_rxq; q++) {
+	for (q = 0; q < setup_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, desc, rte_socket_id(), NULL, pool);
 		if (ret < 0)
 			return reply_err(ret, "rx_queue_setup");
 	}
-	for (q = 0; q < nb_txq; q++) {
+	for (q = 0; q < setup_txq; q++) {
 		ret = rte_eth_tx_queue_setup(port, q, desc, rte_socket_id(), NULL);
 		if (ret < 0)
 			return reply_err(ret, "tx_queue_setup");

@@ -285,7 +285,7 @@ def move_to_netns(ifname, ns, addrs=()):
 @pytest.fixture(scope="session")
 def plugin():
     """The plugin staged where EAL accepts a -d path: no world-writable parent."""
-    digest = hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(str(BUILD).encode()).hexdigest()[:12]
     stage = Path("/run/rtap") / digest
     stage.mkdir(parents=True, exist_ok=True)
     os.chmod("/run/rtap", 0o755)

@@ -68,12 +68,38 @@ rtap_dev_stop(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/* ethdev starts a port with a queue configured but never set up. */
+static int
+rtap_queues_set_up(const struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		if (dev->data->rx_queues[i] == NULL) {
+			PMD_LOG(ERR, "port %u: Rx queue %u was never set up",
+				dev->data->port_id, i);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		if (dev->data->tx_queues[i] == NULL) {
+			PMD_LOG(ERR, "port %u: Tx queue %u was never set up",
+				dev->data->port_id, i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 rtap_dev_start(struct rte_eth_dev *dev)
 {
 	uint16_t i;
 	int ret;
 
+	ret = rtap_queues_set_up(dev);
+	if (ret < 0)
+		return ret;
 	/* What the Rx offloads let the kernel leave unfinished; renegotiated each start. */
 	ret = rtap_tap_set_offload(rtap_ctl_fd(dev),
 				   rtap_tun_offloads(dev->data->dev_conf.rxmode.offloads));

@@ -37,7 +37,12 @@ rtap_rx_intr_uninstall(struct rte_eth_dev *dev)
 	int nb_efd = rte_intr_nb_efd_get(intr);
 	int i;
 
-	/* Removes the eventfds from the application's epoll set first. */
+	/*
+	 * Removes the eventfds from the application's epoll set first. EAL also
+	 * closes them when max_intr exceeds nb_efd: they are the queues' and
+	 * closed below, once, so say there is nothing else.
+	 */
+	rte_intr_max_intr_set(intr, nb_efd);
 	rte_intr_efd_disable(intr);
 	for (i = 0; i < nb_efd; i++) {
 		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];

@@ -288,15 +288,20 @@ rtap_link_intr_close(struct rte_eth_dev *dev)
 {
 	struct rtap_proc *proc = dev->process_private;
 	struct rte_intr_handle *intr = proc->link_intr;
-	int ret;
 
 	if (intr == NULL)
 		return;
 	rte_eal_alarm_cancel(rtap_link_resubscribe, dev);
-	/* Once unregistered, the handler (which reads link_intr) never runs again. */
-	ret = rte_intr_callback_unregister(intr, rtap_link_intr_handler, dev);
-	if (ret == -EAGAIN) {
-		/* Closed from an event callback, which runs in that very handler. */
+	/*
+	 * Once unregistered, the handler (which reads link_intr) never runs
+	 * again. Off the interrupt thread, wait for a run of it in progress
+	 * there to end. On it, this is the handler itself (an event callback
+	 * closing the port): EAL frees the handle once the handler returns.
+	 */
+	if (!rte_thread_is_intr()) {
+		rte_intr_callback_unregister_sync(intr, rtap_link_intr_handler, dev);
+		rtap_link_intr_free(intr, NULL);
+	} else if (rte_intr_callback_unregister(intr, rtap_link_intr_handler, dev) == -EAGAIN) {
 		rte_intr_callback_unregister_pending(intr, rtap_link_intr_handler, dev,
 						     rtap_link_intr_free);
 	} else {
