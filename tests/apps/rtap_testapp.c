@@ -42,6 +42,10 @@
  *                                        rx_nombuf=.. opackets=.. obytes=.. oerrors=.."
  *   xstats <port>                    "<name> <value>" lines, "ok <count>"
  *   stats_reset|xstats_reset <port>
+ *   qinfo <port> <queue>             queue and burst-mode information: "rx_mode <info>" and
+ *                                    "tx_mode <info>" lines, then "ok rx_desc=.. rx_buf=..
+ *                                    scattered=.. rx_offloads=0x.. rx_deferred=.. pool=..
+ *                                    rx_state=.. tx_desc=.. tx_offloads=0x.. tx_deferred=.."
  *   link <port>                      "ok status=<0|1> speed=<Mbps>"
  *   link_set <port> up|down          rte_eth_dev_set_link_up/down
  *   events <port>                    LSC/RMV callbacks so far and the link status the last
@@ -409,6 +413,35 @@ cmd_stats(uint16_t port)
 }
 
 static int
+cmd_qinfo(uint16_t port, uint16_t queue)
+{
+	struct rte_eth_burst_mode rx_mode, tx_mode;
+	struct rte_eth_rxq_info rx;
+	struct rte_eth_txq_info tx;
+	int ret;
+
+	ret = rte_eth_rx_queue_info_get(port, queue, &rx);
+	if (ret < 0)
+		return reply_err(ret, "rx_queue_info_get");
+	ret = rte_eth_tx_queue_info_get(port, queue, &tx);
+	if (ret < 0)
+		return reply_err(ret, "tx_queue_info_get");
+	ret = rte_eth_rx_burst_mode_get(port, queue, &rx_mode);
+	if (ret < 0)
+		return reply_err(ret, "rx_burst_mode_get");
+	ret = rte_eth_tx_burst_mode_get(port, queue, &tx_mode);
+	if (ret < 0)
+		return reply_err(ret, "tx_burst_mode_get");
+	printf("rx_mode %s\ntx_mode %s\n", rx_mode.info, tx_mode.info);
+	printf("ok rx_desc=%u rx_buf=%u scattered=%u rx_offloads=0x%" PRIx64 " rx_deferred=%u"
+	       " pool=%s rx_state=%u tx_desc=%u tx_offloads=0x%" PRIx64 " tx_deferred=%u\n",
+	       rx.nb_desc, rx.rx_buf_size, rx.scattered_rx, rx.conf.offloads,
+	       rx.conf.rx_deferred_start, rx.mp->name, rx.queue_state, tx.nb_desc,
+	       tx.conf.offloads, tx.conf.tx_deferred_start);
+	return 0;
+}
+
+static int
 cmd_xstats(uint16_t port)
 {
 	int n = rte_eth_xstats_get_names(port, NULL, 0), i;
@@ -753,6 +786,8 @@ dispatch(char **argv, int argc)
 		cmd_xstats(port);
 	else if (strcmp(c, "stats_reset") == 0)
 		reply(rte_eth_stats_reset(port), c);
+	else if (strcmp(c, "qinfo") == 0 && argc >= 3)
+		cmd_qinfo(port, atoi(argv[2]));
 	else if (strcmp(c, "link") == 0) {
 		int ret = rte_eth_link_get_nowait(port, &link);
 

@@ -295,7 +295,21 @@ int rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_add
 	.stats_reset		= rtap_stats_reset, \
 	.xstats_get		= rtap_xstats_get, \
 	.xstats_get_names	= rtap_xstats_get_names, \
-	.xstats_reset		= rtap_stats_reset
+	.xstats_reset		= rtap_stats_reset, \
+	.rxq_info_get		= rtap_rxq_info_get, \
+	.txq_info_get		= rtap_txq_info_get, \
+	.rx_burst_mode_get	= rtap_rx_burst_mode_get, \
+	.tx_burst_mode_get	= rtap_tx_burst_mode_get
+
+/* rtap_info.c: queue and burst-mode information */
+void rtap_rxq_info_get(struct rte_eth_dev *dev, uint16_t queue_id,
+		       struct rte_eth_rxq_info *qinfo);
+void rtap_txq_info_get(struct rte_eth_dev *dev, uint16_t queue_id,
+		       struct rte_eth_txq_info *qinfo);
+int rtap_rx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
+			   struct rte_eth_burst_mode *mode);
+int rtap_tx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
+			   struct rte_eth_burst_mode *mode);
 
 /* rtap_mp.c: secondary processes */
 struct rte_vdev_device;
