@@ -17,7 +17,7 @@
 #include <rte_log.h>
 #include <rte_version.h>
 
-#define RTAP_DPDK_AT_LEAST(y, m)	(RTE_VERSION >= RTE_VERSION_NUM(y, m, 0, 0))
+#define RTAP_DPDK_AT_LEAST(y, m)	(RTE_VERSION_NUM(y, m, 0, 0) <= RTE_VERSION)
 
 /*
  * 23.11: rte_stdatomic.h names the memory orders. Before, fences took the
@@ -76,16 +76,17 @@ rtap_log_line(uint32_t level, uint32_t logtype, const char *fmt, ...)
 /*
  * 25.11: stats_get fills the per-queue counters into a struct eth_queue_stats
  * of their own, which may be NULL. Before, they were fields of rte_eth_stats.
+ * RTAP_QUEUE_STATS is where they go, within stats_get.
  */
 #if RTAP_DPDK_AT_LEAST(25, 11)
 typedef struct eth_queue_stats rtap_queue_stats_t;
 #define RTAP_STATS_GET_PARAMS \
 	struct rte_eth_dev *dev, struct rte_eth_stats *stats, struct eth_queue_stats *qstats
-#define RTAP_QUEUE_STATS(stats)		(qstats)
+#define RTAP_QUEUE_STATS		(qstats)
 #else
 typedef struct rte_eth_stats rtap_queue_stats_t;
 #define RTAP_STATS_GET_PARAMS		struct rte_eth_dev *dev, struct rte_eth_stats *stats
-#define RTAP_QUEUE_STATS(stats)		(stats)
+#define RTAP_QUEUE_STATS		(stats)
 #endif
 
 #endif /* _RTAP_COMPAT_H_ */

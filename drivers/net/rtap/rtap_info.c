@@ -20,7 +20,7 @@ rtap_rxq_info_get(struct rte_eth_dev *dev, uint16_t queue_id, struct rte_eth_rxq
 	qinfo->mp = rxq->mb_pool;
 	qinfo->nb_desc = rxq->nb_desc;
 	qinfo->rx_buf_size = rte_pktmbuf_data_room_size(rxq->mb_pool) - RTE_PKTMBUF_HEADROOM;
-	/* A read spans a chain when the longest frame (as of the last start) does not fit one mbuf. */
+	/* A read spans a chain when the longest frame (as of the last start) does not fit. */
 	qinfo->scattered_rx = RTAP_RX_CAPACITY(rxq->frame_size) > qinfo->rx_buf_size;
 	qinfo->conf.offloads = dev->data->dev_conf.rxmode.offloads;
 	qinfo->conf.rx_deferred_start = rxq->deferred_start;

@@ -194,9 +194,10 @@ rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_
 	}
 
 	if (RTE_ETH_IS_IPV4_HDR(ptype)) {
-		struct rte_ipv4_hdr copy;
+		struct rte_ipv4_hdr ip_copy;
 		/* Cannot fail: rte_net_get_ptype() read it. */
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, l3_off, sizeof(copy), &copy);
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_read(m, l3_off, sizeof(ip_copy),
+								 &ip_copy);
 		uint16_t tot;
 
 		tot = rte_be_to_cpu_16(ip->total_length);

@@ -24,15 +24,6 @@ struct rtap_xstat {
 	size_t offset;
 };
 
-#define RTAP_SIZE_XSTATS(type) \
-	{ "size_64_packets", offsetof(type, size_bins[RTAP_SIZE_64]) }, \
-	{ "size_65_to_127_packets", offsetof(type, size_bins[RTAP_SIZE_65_127]) }, \
-	{ "size_128_to_255_packets", offsetof(type, size_bins[RTAP_SIZE_128_255]) }, \
-	{ "size_256_to_511_packets", offsetof(type, size_bins[RTAP_SIZE_256_511]) }, \
-	{ "size_512_to_1023_packets", offsetof(type, size_bins[RTAP_SIZE_512_1023]) }, \
-	{ "size_1024_to_1522_packets", offsetof(type, size_bins[RTAP_SIZE_1024_1522]) }, \
-	{ "size_1523_to_max_packets", offsetof(type, size_bins[RTAP_SIZE_1523_MAX]) }
-
 /* Beyond packets, bytes and errors, which ethdev names itself. */
 static const struct rtap_xstat rtap_rxq_xstats[] = {
 	{ "mbuf_allocation_errors", offsetof(struct rtap_rx_stats, nombuf) },
@@ -42,7 +33,6 @@ static const struct rtap_xstat rtap_rxq_xstats[] = {
 	{ "io_errors", offsetof(struct rtap_rx_stats, io_errors) },
 	{ "multiseg_packets", offsetof(struct rtap_rx_stats, multiseg) },
 	{ "mc_filtered_packets", offsetof(struct rtap_rx_stats, filtered) },
-	RTAP_SIZE_XSTATS(struct rtap_rx_stats),
 };
 
 /* Beyond packets and bytes, which ethdev names itself. */
@@ -52,7 +42,17 @@ static const struct rtap_xstat rtap_txq_xstats[] = {
 	{ "multiseg_packets", offsetof(struct rtap_tx_stats, multiseg) },
 	{ "hdr_mbuf_packets", offsetof(struct rtap_tx_stats, hdr_mbuf) },
 	{ "offload_errors", offsetof(struct rtap_tx_stats, bad_offload) },
-	RTAP_SIZE_XSTATS(struct rtap_tx_stats),
+};
+
+/* Then, in both directions, the frame size buckets (size_bins[]). */
+static const char *const rtap_size_xstats[RTAP_SIZE_BINS] = {
+	[RTAP_SIZE_64] = "size_64_packets",
+	[RTAP_SIZE_65_127] = "size_65_to_127_packets",
+	[RTAP_SIZE_128_255] = "size_128_to_255_packets",
+	[RTAP_SIZE_256_511] = "size_256_to_511_packets",
+	[RTAP_SIZE_512_1023] = "size_512_to_1023_packets",
+	[RTAP_SIZE_1024_1522] = "size_1024_to_1522_packets",
+	[RTAP_SIZE_1523_MAX] = "size_1523_to_max_packets",
 };
 
 #define RTAP_XSTAT_KERNEL_DROPS	"rx_kernel_dropped_packets"
@@ -60,8 +60,8 @@ static const struct rtap_xstat rtap_txq_xstats[] = {
 static unsigned int
 rtap_xstats_count(const struct rte_eth_dev *dev)
 {
-	return 1 + dev->data->nb_rx_queues * RTE_DIM(rtap_rxq_xstats) +
-		dev->data->nb_tx_queues * RTE_DIM(rtap_txq_xstats);
+	return 1 + dev->data->nb_rx_queues * (RTE_DIM(rtap_rxq_xstats) + RTAP_SIZE_BINS) +
+		dev->data->nb_tx_queues * (RTE_DIM(rtap_txq_xstats) + RTAP_SIZE_BINS);
 }
 
 /* Kernel drops since the last reset; 0 when the interface is gone. */
@@ -79,7 +79,7 @@ rtap_kernel_drops(const struct rte_eth_dev *dev)
 int
 rtap_stats_get(RTAP_STATS_GET_PARAMS)
 {
-	rtap_queue_stats_t *q = RTAP_QUEUE_STATS(stats);
+	rtap_queue_stats_t *q = RTAP_QUEUE_STATS;
 	uint16_t i;
 
 	memset(stats, 0, sizeof(*stats));
@@ -139,11 +139,27 @@ rtap_stats_reset(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/* The names of one queue's extended stats; how many. */
+static unsigned int
+rtap_queue_xstats_names(struct rte_eth_xstat_name *names, const char *dir, uint16_t q,
+			const struct rtap_xstat *table, unsigned int nb)
+{
+	unsigned int n = 0, j;
+
+	for (j = 0; j < nb; j++)
+		snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s_q%u_%s", dir, q,
+			 table[j].name);
+	for (j = 0; j < RTAP_SIZE_BINS; j++)
+		snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s_q%u_%s", dir, q,
+			 rtap_size_xstats[j]);
+	return n;
+}
+
 int
 rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 		      unsigned int size)
 {
-	unsigned int count = rtap_xstats_count(dev), n = 0, j;
+	unsigned int count = rtap_xstats_count(dev), n = 0;
 	uint16_t q;
 
 	if (names == NULL || size < count)
@@ -151,29 +167,40 @@ rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 
 	rte_strscpy(names[n++].name, RTAP_XSTAT_KERNEL_DROPS, RTE_ETH_XSTATS_NAME_SIZE);
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
-		for (j = 0; j < RTE_DIM(rtap_rxq_xstats); j++)
-			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_q%u_%s", q,
-				 rtap_rxq_xstats[j].name);
+		n += rtap_queue_xstats_names(names + n, "rx", q, rtap_rxq_xstats,
+					     RTE_DIM(rtap_rxq_xstats));
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
-		for (j = 0; j < RTE_DIM(rtap_txq_xstats); j++)
-			snprintf(names[n++].name, RTE_ETH_XSTATS_NAME_SIZE, "tx_q%u_%s", q,
-				 rtap_txq_xstats[j].name);
+		n += rtap_queue_xstats_names(names + n, "tx", q, rtap_txq_xstats,
+					     RTE_DIM(rtap_txq_xstats));
 	return count;
 }
 
-/* A queue not set up yet reads as zeros, keeping ids stable. */
-static uint64_t
-rtap_xstat_value(const void *stats, const struct rtap_xstat *x)
+/*
+ * One queue's extended stats from its counters (NULL for a queue not set up
+ * yet, which reads as zeros and keeps ids stable) and size buckets; how many.
+ */
+static unsigned int
+rtap_queue_xstats(struct rte_eth_xstat *xstats, unsigned int id, const void *stats,
+		  const uint64_t *bins, const struct rtap_xstat *table, unsigned int nb)
 {
-	if (stats == NULL)
-		return 0;
-	return *(const uint64_t *)((const char *)stats + x->offset);
+	unsigned int n = 0, j;
+
+	for (j = 0; j < nb; j++, n++) {
+		xstats[n].id = id + n;
+		xstats[n].value = stats == NULL ? 0 :
+			*(const uint64_t *)((const char *)stats + table[j].offset);
+	}
+	for (j = 0; j < RTAP_SIZE_BINS; j++, n++) {
+		xstats[n].id = id + n;
+		xstats[n].value = bins == NULL ? 0 : bins[j];
+	}
+	return n;
 }
 
 int
 rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n)
 {
-	unsigned int count = rtap_xstats_count(dev), i = 0, j;
+	unsigned int count = rtap_xstats_count(dev), i = 0;
 	uint16_t q;
 
 	if (xstats == NULL || n < count)
@@ -184,20 +211,16 @@ rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned 
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
 		const struct rtap_rx_queue *rxq = dev->data->rx_queues[q];
 
-		for (j = 0; j < RTE_DIM(rtap_rxq_xstats); j++, i++) {
-			xstats[i].id = i;
-			xstats[i].value = rtap_xstat_value(rxq ? &rxq->stats : NULL,
-							   &rtap_rxq_xstats[j]);
-		}
+		i += rtap_queue_xstats(xstats + i, i, rxq ? &rxq->stats : NULL,
+				       rxq ? rxq->stats.size_bins : NULL,
+				       rtap_rxq_xstats, RTE_DIM(rtap_rxq_xstats));
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
 		const struct rtap_tx_queue *txq = dev->data->tx_queues[q];
 
-		for (j = 0; j < RTE_DIM(rtap_txq_xstats); j++, i++) {
-			xstats[i].id = i;
-			xstats[i].value = rtap_xstat_value(txq ? &txq->stats : NULL,
-							   &rtap_txq_xstats[j]);
-		}
+		i += rtap_queue_xstats(xstats + i, i, txq ? &txq->stats : NULL,
+				       txq ? txq->stats.size_bins : NULL,
+				       rtap_txq_xstats, RTE_DIM(rtap_txq_xstats));
 	}
 	return count;
 }
