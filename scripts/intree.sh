@@ -9,8 +9,9 @@
 # extracts DPDK VERSION (default 26.07) into OUT (default build-intree/dpdk),
 # commits it, adds drivers/net/rtap/ with its guide and features table as a
 # second commit (OUT/rtap.patch is that commit as a patch), builds the tree
-# with -Dwerror=true (DPDK's warning flags) and runs devtools/checkpatches.sh
-# on the patch. Ends with "N passed, N failed".
+# with -Dwerror=true (DPDK's warning flags; only the libraries rtap and
+# testpmd need) and runs devtools/checkpatches.sh on the patch. Ends with
+# "N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,7 +69,7 @@ git format-patch -q -1 --stdout >rtap.patch
 passed=0
 failed=0
 log "building DPDK $version with rtap in its tree (-Dwerror=true)"
-if PATH=/usr/bin:$PATH meson setup build -Dwerror=true -Dtests=false \
+if PATH=/usr/bin:$PATH meson setup build -Dwerror=true -Dtests=false -Denable_libs=ethdev \
 	-Denable_drivers=bus/vdev,mempool/ring,net/rtap -Denable_apps=test-pmd \
 	>setup.log 2>&1 && PATH=/usr/bin:$PATH ninja -C build >build.log 2>&1 &&
 	[ -f build/drivers/librte_net_rtap.so ]; then

@@ -4,7 +4,8 @@
 # Set up the machine, build rtap and run every test: the C unit tests and the
 # system tests (real TAP interfaces, namespaces and traffic) against Debian's
 # DPDK, then the stages: the same tests against DPDK RTAP_CI_DPDK (24.11.6),
-# the Debian package check (scripts/test-package.py), the tests again under
+# the driver built inside DPDK 26.07's tree with devtools/checkpatches.sh on
+# it (scripts/intree.sh), the Debian package check (scripts/test-package.py), the tests again under
 # ASan/UBSan/LSan and valgrind, each fuzz target for RTAP_FUZZ_SECONDS (30)
 # and a RTAP_SOAK_SECONDS (60) soak.
 # RTAP_QUICK=1 stops after the system tests. RTAP_DPDK=<version> (and
@@ -82,6 +83,7 @@ if [ -z "${RTAP_QUICK:-}" ] && [ "$build" = build ]; then
 	# The newest LTS as well as Debian's: the same tests, its own testpmd.
 	stage "DPDK ${RTAP_CI_DPDK:-24.11.6}" env RTAP_QUICK=1 RTAP_DPDK="${RTAP_CI_DPDK:-24.11.6}" \
 		bash scripts/test.sh "$@"
+	stage "in DPDK 26.07's tree, checkpatches" bash scripts/intree.sh 26.07
 	# Installs the package for a few seconds: every DPDK process started then loads it.
 	stage "Debian package" /usr/bin/python3 scripts/test-package.py
 	stage "sanitizers and valgrind" bash scripts/test-sanitize.sh
