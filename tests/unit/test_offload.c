@@ -248,17 +248,22 @@ test_tun_offloads(void **state __rte_unused)
 static void
 test_txqlen(void **state __rte_unused)
 {
-	/* Never below the kernel's default, else two bursts of the largest queue. */
-	assert_int_equal(rtap_txqlen(0, 0), RTAP_TXQLEN_DEFAULT);
-	assert_int_equal(rtap_txqlen(0, RTAP_MIN_DESC), RTAP_TXQLEN_DEFAULT);
-	assert_int_equal(rtap_txqlen(0, 250), RTAP_TXQLEN_DEFAULT);
-	assert_int_equal(rtap_txqlen(0, 251), 502);
-	assert_int_equal(rtap_txqlen(0, RTAP_DEFAULT_DESC), 1024);
-	assert_int_equal(rtap_txqlen(0, RTAP_MAX_DESC), 2 * RTAP_MAX_DESC);
-	assert_int_equal(rtap_txqlen(0, UINT16_MAX), 2u * UINT16_MAX);
-	/* The devarg wins, also below the default. */
-	assert_int_equal(rtap_txqlen(1, RTAP_MAX_DESC), 1);
-	assert_int_equal(rtap_txqlen(100000, 16), 100000);
+	/* Never below what the interface had, else two bursts of the largest queue. */
+	assert_int_equal(rtap_txqlen(0, 500, 0), 500);
+	assert_int_equal(rtap_txqlen(0, 500, RTAP_MIN_DESC), 500);
+	assert_int_equal(rtap_txqlen(0, 500, 250), 500);
+	assert_int_equal(rtap_txqlen(0, 500, 251), 502);
+	assert_int_equal(rtap_txqlen(0, 1000, RTAP_DEFAULT_DESC), 1024);
+	assert_int_equal(rtap_txqlen(0, 1000, 256), 1000);
+	assert_int_equal(rtap_txqlen(0, 10000, RTAP_MAX_DESC), 10000);
+	assert_int_equal(rtap_txqlen(0, 1, RTAP_MAX_DESC), 2 * RTAP_MAX_DESC);
+	assert_int_equal(rtap_txqlen(0, 1000, UINT16_MAX), 2u * UINT16_MAX);
+	/* Unknown (-1) or 0: the kernel's usual default. */
+	assert_int_equal(rtap_txqlen(0, -1, RTAP_MIN_DESC), RTAP_TXQLEN_DEFAULT);
+	assert_int_equal(rtap_txqlen(0, 0, RTAP_MIN_DESC), RTAP_TXQLEN_DEFAULT);
+	/* The devarg wins, also below the floor. */
+	assert_int_equal(rtap_txqlen(1, 1000, RTAP_MAX_DESC), 1);
+	assert_int_equal(rtap_txqlen(100000, 1000, 16), 100000);
 }
 
 static void

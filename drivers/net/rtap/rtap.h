@@ -210,8 +210,8 @@ struct rtap_proc {
 #define RTAP_MAC_FIXED		"fixed"
 #define RTAP_CSUM_FULL		"full"
 #define RTAP_CSUM_PARTIAL	"partial"
-/* The kernel's txqueuelen of a new TAP (DEFAULT_TX_QUEUE_LEN). */
-#define RTAP_TXQLEN_DEFAULT	500
+/* The floor when the interface's own txqueuelen cannot be read (DEFAULT_TX_QUEUE_LEN). */
+#define RTAP_TXQLEN_DEFAULT	1000
 /* ptr_ring entries the kernel allocates per TAP queue: keep them bounded. */
 #define RTAP_TXQLEN_MAX		(1u << 20)
 
@@ -257,7 +257,7 @@ int rtap_tap_set_txqlen(int tap_fd, int qlen);
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
 unsigned int rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial);
-uint32_t rtap_txqlen(uint32_t txqlen_arg, uint16_t max_nb_rx_desc);
+uint32_t rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc);
 int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
 uint32_t rtap_tx_fix_len(const struct rte_mbuf *m);

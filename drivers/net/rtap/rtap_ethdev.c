@@ -109,7 +109,7 @@ rtap_txqlen_apply(struct rte_eth_dev *dev)
 
 		max_desc = RTE_MAX(max_desc, rxq->nb_desc);
 	}
-	qlen = rtap_txqlen(pmd->txqlen_arg, max_desc);
+	qlen = rtap_txqlen(pmd->txqlen_arg, pmd->txqlen_orig, max_desc);
 	ret = rtap_tap_set_txqlen(rtap_ctl_fd(dev), qlen);
 	if (ret == 0)
 		pmd->txqlen_set = true;

@@ -128,14 +128,18 @@ rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial)
  * The TAP's txqueuelen, what the kernel holds for each Rx queue while the
  * application is busy elsewhere: room for two full bursts of the largest
  * queue, so that a thread serving several ports finds the frames of one
- * burst's absence still queued, never less than the kernel's default.
+ * burst's absence still queued. Never less than the interface had (the
+ * kernel's default, 500 or 1000 depending on its version, or the operator's
+ * choice), unless the txqueuelen devarg says so.
  */
 uint32_t
-rtap_txqlen(uint32_t txqlen_arg, uint16_t max_nb_rx_desc)
+rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc)
 {
+	uint32_t floor = txqlen_orig > 0 ? (uint32_t)txqlen_orig : RTAP_TXQLEN_DEFAULT;
+
 	if (txqlen_arg != 0)
 		return txqlen_arg;
-	return RTE_MAX((uint32_t)RTAP_TXQLEN_DEFAULT, 2u * max_nb_rx_desc);
+	return RTE_MAX(floor, 2u * max_nb_rx_desc);
 }
 
 /*
