@@ -129,8 +129,7 @@ rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial)
  * application is busy elsewhere: room for two full bursts of the largest
  * queue, so that a thread serving several ports finds the frames of one
  * burst's absence still queued. Never less than the interface had (the
- * kernel's default, 500 or 1000 depending on its version, or the operator's
- * choice), unless the txqueuelen devarg says so.
+ * kernel's default or the operator's choice), unless the devarg says so.
  */
 uint32_t
 rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc)
