@@ -22,6 +22,7 @@ packages=(
 	iproute2 iputils-ping iperf3 ethtool tcpdump netsniff-ng procps psmisc kmod
 	python3-pytest python3-scapy gnuplot-nox dpkg-dev bc
 	python3-pyelftools curl xz-utils
+	openvswitch-switch openvswitch-switch-dpdk
 )
 
 log() { printf '[setup] %s\n' "$*"; }

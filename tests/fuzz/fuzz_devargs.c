@@ -42,6 +42,8 @@ fuzz_check_args(const struct rtap_args *args)
 	if (args->mac_given && !args->mac_fixed &&
 	    !rte_is_valid_assigned_ether_addr(&args->mac))
 		abort();
+	if (args->txqueuelen > RTAP_TXQLEN_MAX)
+		abort();
 }
 
 int

@@ -33,6 +33,10 @@ def pool_full(app):
     ("mac=zz", "expected a unicast"),
     ("persist=maybe", "expected persist, persist=1 or persist=0"),
     ("iface=x1,iface=x2", "given more than once"),
+    ("csum=none", "csum=none: expected csum=full or csum=partial"),
+    ("csum", "csum=: expected csum=full or csum=partial"),
+    ("txqueuelen=0", "txqueuelen=0: expected a number of frames from 1 to 1048576"),
+    ("txqueuelen=10k", "txqueuelen=10k: expected a number of frames from 1 to 1048576"),
 ])
 def test_bad_devargs(app, args, message):
     before = sh("ip -o link show").stdout.count("\n")
@@ -121,6 +125,55 @@ def test_persist_keeps_interface_and_is_reused(app, names):
     assert kernel_mac(ifname) == mac          # fixed: a function of the name
     app.cmd(f"close {port}")
     assert not if_exists(ifname)              # persist was not asked this time
+
+
+def txqueuelen(ifname):
+    return int(open(f"/sys/class/net/{ifname}/tx_queue_len").read())
+
+
+def test_txqueuelen_follows_rx_desc_and_is_restored(app, names):
+    ifname = names()
+    port = app.attach(f"net_rtap_{ifname}q1,iface={ifname},persist")
+    default = txqueuelen(ifname)                    # the kernel's: 500 or 1000
+    app.cmd(f"close {port}")
+    # A persistent TAP whose operator chose a length: restored when the port closes.
+    sh(f"ip link set {ifname} txqueuelen 333")
+    port = app.attach(f"net_rtap_{ifname}q2,iface={ifname},persist")
+    assert txqueuelen(ifname) == 333                # nothing changes before a start
+    app.start_port(port, nb_rxq=2, nb_txq=2, desc=2048)
+    assert txqueuelen(ifname) == 4096               # two bursts of the largest queue
+    app.cmd(f"stop {port}")
+    app.start_port(port, desc=64)
+    assert txqueuelen(ifname) == 333                # never below what it had
+    app.cmd(f"stop {port}")
+    app.start_port(port, desc=512)
+    app.cmd(f"stop {port}")
+    assert txqueuelen(ifname) == 1024               # a stop leaves it
+    app.cmd(f"close {port}")
+    assert if_exists(ifname) and txqueuelen(ifname) == 333
+
+    # The devarg wins over nb_rx_desc; restored as well.
+    port = app.attach(f"net_rtap_{ifname}q3,iface={ifname},persist,txqueuelen=3000")
+    app.start_port(port, desc=2048)
+    assert txqueuelen(ifname) == 3000
+    app.cmd(f"stop {port}")
+    app.cmd(f"close {port}")
+    assert txqueuelen(ifname) == 333
+    sh(f"ip link del {ifname}")
+
+    # A new TAP: the kernel's default is the floor.
+    port = app.attach(f"net_rtap_{ifname}q4,iface={ifname}")
+    assert txqueuelen(ifname) == default
+    app.start_port(port, desc=16)
+    assert txqueuelen(ifname) == default
+    app.cmd(f"stop {port}")
+    app.start_port(port)                            # 512 descriptors
+    assert txqueuelen(ifname) == max(default, 1024)
+    # Deleted from outside while started: close has nothing to restore, and says nothing.
+    sh(f"ip link del {ifname}")
+    app.cmd(f"stop {port}")
+    app.cmd(f"close {port}")
+    assert "txqueuelen" not in app.stderr()
 
 
 def test_mac_devarg_and_set(app, names):

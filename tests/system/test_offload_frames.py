@@ -11,6 +11,7 @@ AF_PACKET socket with PACKET_VNET_HDR on the kernel side reads back the
 virtio-net header the kernel built from what it accepted.
 """
 
+import re
 import socket
 import struct
 
@@ -19,7 +20,7 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
-from conftest import disable_ipv6, kernel_mac, made_and_closed
+from conftest import disable_ipv6, kernel_mac, made_and_closed, sh
 
 # rte_mbuf_core.h
 IP_GOOD, IP_BAD = 1 << 7, 1 << 4
@@ -91,6 +92,13 @@ def udp6(dst, **udp):
             / UDP(sport=3333, dport=4444, **udp) / b"udp payload")
 
 
+def good_of(data):
+    """The frame with its TCP checksum recomputed by scapy."""
+    pkt = Ether(data)
+    del pkt[TCP].chksum
+    return Ether(bytes(pkt))
+
+
 def with_partial_cksum(pkt):
     """The frame with its TCP checksum field holding the pseudo-header sum only."""
     data = bytearray(bytes(pkt))
@@ -159,31 +167,60 @@ def rx_one_config(app, port, rxoff, raw_socket, vnet_socket, ifname):
     return frames, partial, big, got
 
 
-def test_rx_flags_follow_negotiation(app_factory, names, raw_socket, vnet_socket):
+def tx_checksumming(ifname):
+    """The kernel's view of what the TAP's reader accepts (TUNSETOFFLOAD)."""
+    out = sh(f"ethtool -k {ifname}").stdout
+    return {k: v.split()[0] for k, v in re.findall(r"^([\w-]+): (.*)$", out, re.M)
+            if k in ("tx-checksumming", "tcp-segmentation-offload")}
+
+
+@pytest.mark.parametrize("csum", ["", ",csum=partial"], ids=["csum_full", "csum_partial"])
+def test_rx_flags_follow_negotiation(app_factory, names, raw_socket, vnet_socket, csum):
     app = app_factory(mbuf_size=BIG_MBUF, pool_size=1024)
     ifname = names()
-    port = app.attach(f"net_rtap_{ifname},iface={ifname}")
+    port = app.attach(f"net_rtap_{ifname},iface={ifname}{csum}")
     disable_ipv6(ifname)
     tcp4_ptype, udp6_ptype = P_ETHER | P_IPV4 | P_TCP, P_ETHER | P_IPV6 | P_UDP
 
-    # Checksum offload: partial checksums come through, everything else verified.
     frames, partial, big, got = rx_one_config(app, port, RX_SCATTER | RX_CKSUM, raw_socket, vnet_socket, ifname)
-    assert [(p.ol_flags, p.ptype) for p in got] == [
+    verdicts = [
         (IP_GOOD | L4_GOOD, tcp4_ptype),
         (IP_GOOD | L4_BAD, tcp4_ptype),
         (IP_BAD | L4_GOOD, tcp4_ptype),
         (L4_GOOD, udp6_ptype),
         (L4_BAD, udp6_ptype),
-        (IP_GOOD | L4_NONE, tcp4_ptype),
-    ] + [(IP_GOOD | L4_NONE, tcp4_ptype)] * 4
-    assert [p.data for p in got[:6]] == [d for _, d in frames] + [partial]
-    # No TSO negotiated: the kernel cut the super-frame, checksums left partial.
-    assert [len(p.data) for p in got[6:]] == [54 + MSS] * 4
+    ]
+    assert [p.data for p in got[:5]] == [d for _, d in frames]
     assert all(p.tso_segsz == 0 for p in got)
+    # No TSO negotiated: the kernel cut the super-frame.
+    assert [len(p.data) for p in got[6:]] == [54 + MSS] * 4
+    if csum:
+        # Opted in: partial checksums come through, everything else verified.
+        assert tx_checksumming(ifname) == {"tx-checksumming": "on",
+                                           "tcp-segmentation-offload": "off"}
+        assert [(p.ol_flags, p.ptype) for p in got] == verdicts + \
+            [(IP_GOOD | L4_NONE, tcp4_ptype)] * 5
+        assert got[5].data == partial
+        assert all(struct.unpack_from("!H", p.data, 50)[0] == pseudo_sum(Ether(p.data))
+                   for p in got[6:])
+    else:
+        # The default: the kernel completes every checksum, the driver flags
+        # what it verified; the application never sees a partial one.
+        assert tx_checksumming(ifname) == {"tx-checksumming": "off",
+                                           "tcp-segmentation-offload": "off"}
+        assert [(p.ol_flags, p.ptype) for p in got] == verdicts + \
+            [(IP_GOOD | L4_GOOD, tcp4_ptype)] * 5
+        assert got[5].data == bytes(good_of(partial))
+    for p in got[5:]:
+        assert ip_checksum_ok(p.data) and (l4_checksum_ok(p.data) or csum), p
+    payload = b"".join(bytes(Ether(p.data)[TCP].payload) for p in got[6:])
+    assert payload == bytes(big[TCP].payload)
 
-    # LRO as well: the super-frame arrives whole.
+    # LRO as well, whatever csum= says: the super-frame arrives whole.
     frames, partial, big, got = rx_one_config(app, port, RX_SCATTER | RX_CKSUM | RX_LRO_OFF,
                                               raw_socket, vnet_socket, ifname)
+    assert tx_checksumming(ifname) == {"tx-checksumming": "on",
+                                       "tcp-segmentation-offload": "on"}
     assert [p.ol_flags for p in got[:6]] == [IP_GOOD | L4_GOOD, IP_GOOD | L4_BAD,
                                              IP_BAD | L4_GOOD, L4_GOOD, L4_BAD,
                                              IP_GOOD | L4_NONE]

@@ -23,6 +23,7 @@ import pytest
 from conftest import kernel_mac, made_and_closed, quit_process, sh, token
 
 RX_OFFLOADS = 0x2000 | 0x2 | 0x4 | 0x8 | 0x10     # SCATTER IPV4 UDP TCP _CKSUM, TCP_LRO
+RX_CKSUM = 0x2000 | 0x2 | 0x4 | 0x8               # the same without LRO
 TX_OFFLOADS = 0x8000 | 0x2 | 0x4 | 0x8 | 0x20     # MULTI_SEGS IPV4 UDP TCP _CKSUM, TCP_TSO
 # Payload per TSO segment: fits the 1500-byte MTU over IPv6 with TCP timestamps.
 MSS = 1400
@@ -70,17 +71,17 @@ def nstat(ns, *names):
 class Pmd:
     """dpdk-testpmd -i behind a pipe, output in a log file."""
 
-    def __init__(self, plugin, ifaces, tmp_path, offloads):
+    def __init__(self, plugin, ifaces, tmp_path, mode):
         self.log_path = tmp_path / f"testpmd-{token()}.log"
         self.log = open(self.log_path, "w")
         args = ["stdbuf", "-oL", "dpdk-testpmd", "--no-huge", "-m", "1024", "--no-pci",
                 f"--file-prefix=rtoff{token()}", "-d", str(plugin),
-                *(f"--vdev=net_rtap{i},iface={n}" for i, n in enumerate(ifaces)),
+                *(f"--vdev=net_rtap{i},iface={n}{MODES[mode][2]}" for i, n in enumerate(ifaces)),
                 "--", "-i", "--disable-device-start", "--forward-mode=csum",
                 f"--mbuf-size={MBUF_SIZE}", "--total-num-mbufs=4096",
                 "--rxd=256", "--txd=256",
-                f"--rx-offloads={RX_OFFLOADS if offloads else 0x2000:#x}",
-                f"--tx-offloads={TX_OFFLOADS if offloads else 0x8000:#x}"]
+                f"--rx-offloads={MODES[mode][0]:#x}",
+                f"--tx-offloads={MODES[mode][1]:#x}"]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self.log,
                                      stderr=subprocess.STDOUT, text=True)
         self.wait_for("testpmd> ", 60)
@@ -120,14 +121,25 @@ class Pmd:
 
 @pytest.fixture
 def testpmd_factory(plugin, tmp_path):
-    yield from made_and_closed(lambda ifaces, offloads: Pmd(plugin, ifaces, tmp_path, offloads))
+    yield from made_and_closed(lambda ifaces, mode: Pmd(plugin, ifaces, tmp_path, mode))
 
 
-def build_path(testpmd, names, netns, offloads):
+# Rx offloads, Tx offloads, devargs. With checksum offload and no LRO the
+# kernel completes every checksum by default (csum=full) and leaves them
+# partial only with csum=partial; LRO implies partial checksums.
+MODES = {
+    "offloads_on": (RX_OFFLOADS, TX_OFFLOADS, ""),
+    "offloads_off": (0x2000, 0x8000, ""),
+    "csum_full": (RX_CKSUM, TX_OFFLOADS, ""),
+    "csum_partial": (RX_CKSUM, TX_OFFLOADS, ",csum=partial"),
+}
+
+
+def build_path(testpmd, names, netns, mode):
     """The topology of the module docstring; returns (nsA, nsC, testpmd)."""
     a, b, vb, vc = names("a"), names("b"), names("v"), names("w")
     nsa, nsb, nsc = netns(), netns(), netns()
-    pmd = testpmd([a, b], offloads)
+    pmd = testpmd([a, b], mode)
     mac_a, mac_b = kernel_mac(a), kernel_mac(b)
 
     sh(f"ip link add {vb} netns {nsb} type veth peer name {vc} netns {nsc}")
@@ -160,7 +172,7 @@ def build_path(testpmd, names, netns, offloads):
 
     pmd.cmd(f"set eth-peer 0 {mac_a}")
     pmd.cmd(f"set eth-peer 1 {mac_b}")
-    if offloads:
+    if mode != "offloads_off":
         for port in (0, 1):
             for proto in ("ip", "tcp", "udp"):
                 pmd.cmd(f"csum set {proto} hw {port}")
@@ -202,9 +214,9 @@ def iperf3(nsa, nsc, dst):
     return json.loads(out)
 
 
-@pytest.mark.parametrize("offloads", [True, False], ids=["offloads_on", "offloads_off"])
-def test_tcp_every_byte_no_checksum_errors(netns, names, testpmd_factory, offloads):
-    nsa, nsc, pmd = build_path(testpmd_factory, names, netns, offloads)
+@pytest.mark.parametrize("mode", list(MODES))
+def test_tcp_every_byte_no_checksum_errors(netns, names, testpmd_factory, mode):
+    nsa, nsc, pmd = build_path(testpmd_factory, names, netns, mode)
     counters = ("TcpInCsumErrors", "IpInHdrErrors", "IpInCsumErrors", "Ip6InHdrErrors",
                 "TcpExtTCPCsumErrors")
     digest = expected_digest()
@@ -222,7 +234,7 @@ def test_tcp_every_byte_no_checksum_errors(netns, names, testpmd_factory, offloa
     assert rx["RX-errors"] == 0
     # Frames the kernel of nsA handed to port 0: super-frames only with LRO.
     mean = rx["RX-bytes"] / rx["RX-packets"]
-    if offloads:
+    if mode == "offloads_on":
         assert mean > 4 * 1514, rx
     else:
         assert mean <= 1514, rx

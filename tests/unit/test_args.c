@@ -34,6 +34,8 @@ test_defaults(void **state __rte_unused)
 	assert_string_equal(args.ifname, RTAP_DEFAULT_IFACE);
 	assert_false(args.persist);
 	assert_false(args.mac_given);
+	assert_false(args.csum_partial);
+	assert_int_equal(args.txqueuelen, 0);
 }
 
 static void
@@ -51,6 +53,15 @@ test_valid(void **state __rte_unused)
 	assert_false(args.persist);
 	assert_true(args.mac_given && !args.mac_fixed);
 	assert_true(rte_is_same_ether_addr(&args.mac, &mac));
+
+	assert_int_equal(parse("csum=partial,txqueuelen=1", &args), 0);
+	assert_true(args.csum_partial);
+	assert_int_equal(args.txqueuelen, 1);
+	assert_int_equal(parse("csum=full,txqueuelen=1048576", &args), 0);
+	assert_false(args.csum_partial);
+	assert_int_equal(args.txqueuelen, RTAP_TXQLEN_MAX);
+	assert_int_equal(parse("txqueuelen=0002000", &args), 0);
+	assert_int_equal(args.txqueuelen, 2000);
 }
 
 /*
@@ -65,6 +76,10 @@ test_invalid_is_einval(void **state __rte_unused)
 		"iface=\x7f", "persist=maybe", "mac", "mac=", "mac=01:00:5e:00:00:01",
 		"mac=00:00:00:00:00:00", "mac=02:00:00:00:00", "iface=a,iface=b",
 		"persist,persist", "unknown=1", "iface", ",,=",
+		"csum", "csum=", "csum=none", "csum=FULL", "csum=partial,csum=full",
+		"txqueuelen", "txqueuelen=", "txqueuelen=0", "txqueuelen=-1", "txqueuelen=+5",
+		"txqueuelen= 5", "txqueuelen=5x", "txqueuelen=0x10", "txqueuelen=1048577",
+		"txqueuelen=18446744073709551617", "txqueuelen=1,txqueuelen=2",
 	};
 	struct rtap_args args;
 	unsigned int i;

@@ -222,15 +222,48 @@ static void
 test_tun_offloads(void **state __rte_unused)
 {
 	const unsigned int lro = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	const uint64_t l4 = RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	unsigned int partial;
 
-	assert_int_equal(rtap_tun_offloads(0), 0);
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_SCATTER), 0);
-	/* The IPv4 header checksum is verified in software: nothing to negotiate. */
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM), 0);
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_UDP_CKSUM), TUN_F_CSUM);
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_CKSUM), TUN_F_CSUM);
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO), lro);
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO | ALL_CKSUM), lro);
+	for (partial = 0; partial <= 1; partial++) {
+		assert_int_equal(rtap_tun_offloads(0, partial), 0);
+		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_SCATTER, partial), 0);
+		/* The IPv4 header checksum is verified in software: nothing to negotiate. */
+		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, partial), 0);
+		/* LRO implies partial checksums, whatever csum= says. */
+		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO, partial), lro);
+		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO | ALL_CKSUM,
+						   partial), lro);
+	}
+	/* csum=full (the default): checksum offload alone gets complete checksums. */
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_UDP_CKSUM, false), 0);
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_CKSUM, false), 0);
+	assert_int_equal(rtap_tun_offloads(ALL_CKSUM, false), 0);
+	/* csum=partial: only together with an L4 checksum offload. */
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_UDP_CKSUM, true), TUN_F_CSUM);
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_CKSUM, true), TUN_F_CSUM);
+	assert_int_equal(rtap_tun_offloads(l4 | RTE_ETH_RX_OFFLOAD_SCATTER, true), TUN_F_CSUM);
+}
+
+static void
+test_txqlen(void **state __rte_unused)
+{
+	/* Never below what the interface had, else two bursts of the largest queue. */
+	assert_int_equal(rtap_txqlen(0, 500, 0), 500);
+	assert_int_equal(rtap_txqlen(0, 500, RTAP_MIN_DESC), 500);
+	assert_int_equal(rtap_txqlen(0, 500, 250), 500);
+	assert_int_equal(rtap_txqlen(0, 500, 251), 502);
+	assert_int_equal(rtap_txqlen(0, 1000, RTAP_DEFAULT_DESC), 1024);
+	assert_int_equal(rtap_txqlen(0, 1000, 256), 1000);
+	assert_int_equal(rtap_txqlen(0, 10000, RTAP_MAX_DESC), 10000);
+	assert_int_equal(rtap_txqlen(0, 1, RTAP_MAX_DESC), 2 * RTAP_MAX_DESC);
+	assert_int_equal(rtap_txqlen(0, 1000, UINT16_MAX), 2u * UINT16_MAX);
+	/* Unknown (-1) or 0: the kernel's usual default. */
+	assert_int_equal(rtap_txqlen(0, -1, RTAP_MIN_DESC), RTAP_TXQLEN_DEFAULT);
+	assert_int_equal(rtap_txqlen(0, 0, RTAP_MIN_DESC), RTAP_TXQLEN_DEFAULT);
+	/* The devarg wins, also below the floor. */
+	assert_int_equal(rtap_txqlen(1, 1000, RTAP_MAX_DESC), 1);
+	assert_int_equal(rtap_txqlen(100000, 1000, 16), 100000);
 }
 
 static void
@@ -796,6 +829,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tun_offloads),
+		cmocka_unit_test(test_txqlen),
 		cmocka_unit_test_teardown(test_rx_no_offload_fast_path, pools_full),
 		cmocka_unit_test_teardown(test_rx_header_flags, pools_full),
 		cmocka_unit_test_teardown(test_rx_gso, pools_full),

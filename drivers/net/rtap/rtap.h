@@ -153,6 +153,10 @@ struct rtap_pmd {
 	bool persist;
 	uint16_t nb_queue_fds;	/* TAP queues attached, fds[0..n-1] */
 	bool removed;		/* the kernel interface was deleted */
+	bool csum_partial;	/* csum=partial: the application finishes checksums */
+	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
+	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
+	bool txqlen_set;	/* changed by a start, to restore at close */
 	struct rte_ether_addr mac;
 	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
 	uint32_t nb_mc_addrs;
@@ -200,8 +204,16 @@ struct rtap_proc {
 #define RTAP_ARG_IFACE		"iface"
 #define RTAP_ARG_PERSIST	"persist"
 #define RTAP_ARG_MAC		"mac"
+#define RTAP_ARG_CSUM		"csum"
+#define RTAP_ARG_TXQLEN		"txqueuelen"
 #define RTAP_DEFAULT_IFACE	"rtap%d"
 #define RTAP_MAC_FIXED		"fixed"
+#define RTAP_CSUM_FULL		"full"
+#define RTAP_CSUM_PARTIAL	"partial"
+/* The floor when the interface's own txqueuelen cannot be read (DEFAULT_TX_QUEUE_LEN). */
+#define RTAP_TXQLEN_DEFAULT	1000
+/* ptr_ring entries the kernel allocates per TAP queue: keep them bounded. */
+#define RTAP_TXQLEN_MAX		(1u << 20)
 
 struct rtap_args {
 	char ifname[IFNAMSIZ];
@@ -209,6 +221,8 @@ struct rtap_args {
 	bool mac_fixed;
 	bool mac_given;
 	struct rte_ether_addr mac;
+	bool csum_partial;
+	uint32_t txqueuelen;	/* 0: follow nb_rx_desc */
 };
 
 int rtap_parse_args(const char *name, const char *params, struct rtap_args *args);
@@ -236,11 +250,14 @@ int rtap_tap_get_mtu(int tap_fd, int *mtu);
 int rtap_tap_set_mtu(int tap_fd, int mtu);
 int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
 int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
+int rtap_tap_get_txqlen(int tap_fd, int *qlen);
+int rtap_tap_set_txqlen(int tap_fd, int qlen);
 
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
-unsigned int rtap_tun_offloads(uint64_t rx_offloads);
+unsigned int rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial);
+uint32_t rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc);
 int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
 uint32_t rtap_tx_fix_len(const struct rte_mbuf *m);

@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_kvargs.h>
@@ -17,6 +18,8 @@ static const char * const valid_arguments[] = {
 	RTAP_ARG_IFACE,
 	RTAP_ARG_PERSIST,
 	RTAP_ARG_MAC,
+	RTAP_ARG_CSUM,
+	RTAP_ARG_TXQLEN,
 	NULL
 };
 
@@ -77,6 +80,46 @@ rtap_arg_mac(const char *key __rte_unused, const char *value, void *opaque)
 	return 0;
 }
 
+static int
+rtap_arg_csum(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+
+	if (value != NULL && strcmp(value, RTAP_CSUM_FULL) == 0) {
+		args->csum_partial = false;
+	} else if (value != NULL && strcmp(value, RTAP_CSUM_PARTIAL) == 0) {
+		args->csum_partial = true;
+	} else {
+		PMD_LOG(ERR, "csum=%s: expected csum=%s or csum=%s",
+			value ? value : "", RTAP_CSUM_FULL, RTAP_CSUM_PARTIAL);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+rtap_arg_txqlen(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+	unsigned long n = 0;
+	char *end = NULL;
+
+	/* strtoul() takes a sign and leading spaces: only digits are a length. */
+	if (value != NULL && *value >= '0' && *value <= '9') {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno != 0 || *end != '\0')
+			n = 0;
+	}
+	if (n == 0 || n > RTAP_TXQLEN_MAX) {
+		PMD_LOG(ERR, "txqueuelen=%s: expected a number of frames from 1 to %u",
+			value ? value : "", RTAP_TXQLEN_MAX);
+		return -EINVAL;
+	}
+	args->txqueuelen = n;
+	return 0;
+}
+
 int
 rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 {
@@ -87,6 +130,8 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 		{ RTAP_ARG_IFACE, rtap_arg_iface },
 		{ RTAP_ARG_PERSIST, rtap_arg_persist },
 		{ RTAP_ARG_MAC, rtap_arg_mac },
+		{ RTAP_ARG_CSUM, rtap_arg_csum },
+		{ RTAP_ARG_TXQLEN, rtap_arg_txqlen },
 	};
 	struct rte_kvargs *kvlist;
 	unsigned int i;
@@ -98,7 +143,7 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 
 	kvlist = rte_kvargs_parse(params, valid_arguments);
 	if (kvlist == NULL) {
-		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=)",
+		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=, csum=, txqueuelen=)",
 			name, params);
 		return -EINVAL;
 	}

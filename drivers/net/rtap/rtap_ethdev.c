@@ -91,18 +91,47 @@ rtap_queues_set_up(const struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * Size the kernel's queue for the Rx queues just set up: at its default a
+ * thread polling several ports loses frames while it serves the others.
+ */
+static int
+rtap_txqlen_apply(struct rte_eth_dev *dev)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	uint16_t max_desc = 0;
+	uint32_t qlen;
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		const struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+
+		max_desc = RTE_MAX(max_desc, rxq->nb_desc);
+	}
+	qlen = rtap_txqlen(pmd->txqlen_arg, pmd->txqlen_orig, max_desc);
+	ret = rtap_tap_set_txqlen(rtap_ctl_fd(dev), qlen);
+	if (ret == 0)
+		pmd->txqlen_set = true;
+	return ret;
+}
+
 static int
 rtap_dev_start(struct rte_eth_dev *dev)
 {
+	const struct rtap_pmd *pmd = dev->data->dev_private;
 	uint16_t i;
 	int ret;
 
 	ret = rtap_queues_set_up(dev);
 	if (ret < 0)
 		return ret;
-	/* What the Rx offloads let the kernel leave unfinished; renegotiated each start. */
+	/* What the application lets the kernel leave unfinished; renegotiated each start. */
 	ret = rtap_tap_set_offload(rtap_ctl_fd(dev),
-				   rtap_tun_offloads(dev->data->dev_conf.rxmode.offloads));
+				   rtap_tun_offloads(dev->data->dev_conf.rxmode.offloads,
+						     pmd->csum_partial));
+	if (ret == 0)
+		ret = rtap_txqlen_apply(dev);
 	if (ret == 0)
 		ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
 	if (ret == 0)
@@ -133,9 +162,19 @@ rtap_dev_close(struct rte_eth_dev *dev)
 {
 	struct rtap_pmd *pmd = dev->data->dev_private;
 	struct rtap_proc *proc = dev->process_private;
+	char ifname[IFNAMSIZ];
 	uint16_t i;
 
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		/*
+		 * An interface that outlives the port (persist, or a secondary
+		 * still holding a fd) gets back the length it had. One deleted
+		 * from outside has no name left (TUNGETIFF fails): nothing to do.
+		 */
+		if (pmd->txqlen_set && pmd->txqlen_orig > 0 && proc != NULL &&
+		    rtap_tap_name(proc->fds[0], ifname) == 0)
+			rtap_tap_set_txqlen(proc->fds[0], pmd->txqlen_orig);
+		pmd->txqlen_set = false;
 		rtap_link_intr_close(dev);
 		for (i = 0; i < dev->data->nb_rx_queues; i++)
 			rtap_rx_queue_release(dev, i);
@@ -291,6 +330,10 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		goto error;
 	pmd->if_index = if_nametoindex(pmd->ifname);
 	pmd->persist = args->persist;
+	pmd->csum_partial = args->csum_partial;
+	pmd->txqlen_arg = args->txqueuelen;
+	if (rtap_tap_get_txqlen(proc->fds[0], &pmd->txqlen_orig) < 0)
+		pmd->txqlen_orig = -1;
 
 	if (args->mac_fixed)
 		rtap_fixed_mac(pmd->ifname, &pmd->mac);
@@ -371,4 +414,6 @@ RTE_PMD_REGISTER_ALIAS(net_rtap, eth_rtap);
 RTE_PMD_REGISTER_PARAM_STRING(net_rtap,
 	RTAP_ARG_IFACE "=<name, default rtap%d> "
 	RTAP_ARG_PERSIST "[=<0|1>] "
-	RTAP_ARG_MAC "=<xx:xx:xx:xx:xx:xx|fixed>");
+	RTAP_ARG_MAC "=<xx:xx:xx:xx:xx:xx|fixed> "
+	RTAP_ARG_CSUM "=<full|partial> "
+	RTAP_ARG_TXQLEN "=<frames>");

@@ -104,20 +104,41 @@ rtap_vnet_gso_known(uint8_t gso_type)
 
 /*
  * What the kernel may leave unfinished in the frames it hands us
- * (TUNSETOFFLOAD): only what the application can take as it comes.
- * Checksum offload accepts partial checksums; LRO also accepts TCP
- * super-frames, which always carry a partial checksum.
+ * (TUNSETOFFLOAD). By default nothing: the kernel completes every checksum
+ * and segments every super-frame, so an application that forwards a frame
+ * unchanged sends correct checksums whatever it knows of offloads. Partial
+ * checksums are for applications that opted in: csum=partial with Rx L4
+ * checksum offload (they see RX_L4_CKSUM_NONE and request the checksum on
+ * Tx), or LRO, whose TCP super-frames always carry a partial checksum.
  */
 unsigned int
-rtap_tun_offloads(uint64_t rx_offloads)
+rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial)
 {
 	unsigned int tun = 0;
 
-	if (rx_offloads & (RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM))
+	if (csum_partial &&
+	    (rx_offloads & (RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM)))
 		tun |= TUN_F_CSUM;
 	if (rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
 		tun |= TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
 	return tun;
+}
+
+/*
+ * The TAP's txqueuelen, what the kernel holds for each Rx queue while the
+ * application is busy elsewhere: room for two full bursts of the largest
+ * queue, so that a thread serving several ports finds the frames of one
+ * burst's absence still queued. Never less than the interface had (the
+ * kernel's default or the operator's choice), unless the devarg says so.
+ */
+uint32_t
+rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc)
+{
+	uint32_t floor = txqlen_orig > 0 ? (uint32_t)txqlen_orig : RTAP_TXQLEN_DEFAULT;
+
+	if (txqlen_arg != 0)
+		return txqlen_arg;
+	return RTE_MAX(floor, 2u * max_nb_rx_desc);
 }
 
 /*

@@ -336,3 +336,29 @@ rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads)
 	}
 	return 0;
 }
+
+int
+rtap_tap_get_txqlen(int tap_fd, int *qlen)
+{
+	struct ifreq ifr = { 0 };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCGIFTXQLEN, &ifr);
+
+	if (ret == 0)
+		*qlen = ifr.ifr_qlen;
+	return ret;
+}
+
+/*
+ * Applied to every queue's ring at once (tun_queue_resize), the interface up
+ * or down; shrinking drops the frames queued beyond the new length.
+ */
+int
+rtap_tap_set_txqlen(int tap_fd, int qlen)
+{
+	struct ifreq ifr = { .ifr_qlen = qlen };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCSIFTXQLEN, &ifr);
+
+	if (ret < 0)
+		PMD_LOG(ERR, "%s: set txqueuelen %d: %s", ifr.ifr_name, qlen, strerror(-ret));
+	return ret;
+}
