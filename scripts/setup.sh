@@ -21,7 +21,7 @@ packages=(
 	clang llvm libclang-rt-14-dev valgrind
 	iproute2 iputils-ping iperf3 ethtool tcpdump netsniff-ng procps psmisc kmod
 	python3-pytest python3-scapy gnuplot-nox dpkg-dev bc
-	python3-pyelftools curl xz-utils
+	python3-pyelftools curl xz-utils gawk
 	openvswitch-switch openvswitch-switch-dpdk
 )
 

@@ -286,7 +286,7 @@ int rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t queue_id);
 
 /* rtap_stats.c: basic and extended statistics */
 /* Of the type stats_get has in the DPDK built against (rtap_compat.h). */
-__typeof__(*(eth_stats_get_t)NULL) rtap_stats_get;
+typeof(*(eth_stats_get_t)NULL) rtap_stats_get;
 int rtap_stats_reset(struct rte_eth_dev *dev);
 int rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
 int rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
