@@ -92,7 +92,7 @@ dpdk)
 liburing)
 	log "building liburing $version into $prefix"
 	(cd "$work/src" && ./configure --prefix="$prefix" --libdir="$prefix/lib" >/dev/null &&
-		make -C src -j "$jobs" install >/dev/null) || die "build of liburing $version failed"
+		make -j "$jobs" install >/dev/null) || die "build of liburing $version failed"
 	;;
 esac
 echo "$config" >"$prefix/.complete"
