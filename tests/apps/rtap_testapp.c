@@ -30,10 +30,11 @@
  *                                    poll queues 0..nb_queues-1 round robin, one line per
  *                                    frame: "q <queue> <hex>", then "ok <count>"
  *   tx <port> <queue> <hex> [seg=N] [mode=direct|indirect|clone0|shared|nohead]
- *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N] [prep=1]
+ *      [ol=0x..] [l2=N] [l3=N] [l4=N] [mss=N] [prep=1] [nb_segs=N]
  *                                    send one frame cut into N-byte segments, "ok <sent>";
  *                                    prep=1 passes it through rte_eth_tx_prepare() first
- *                                    ("err <errno> prepare" when refused)
+ *                                    ("err <errno> prepare" when refused); nb_segs=N
+ *                                    overwrites the head's segment count (a broken chain)
  *   txburst <port> <queue> <count> <len> [seg=N]
  *                                    send count frames, retrying partial bursts, "ok <sent>"
  *   fwd <port_a> <port_b> <ms>       forward both ways for ms, every Rx queue to the Tx
@@ -310,6 +311,7 @@ cmd_tx(char **argv, int argc)
 	m->l3_len = opt_num(argv, argc, 4, "l3", 0);
 	m->l4_len = opt_num(argv, argc, 4, "l4", 0);
 	m->tso_segsz = opt_num(argv, argc, 4, "mss", 0);
+	m->nb_segs = opt_num(argv, argc, 4, "nb_segs", m->nb_segs);
 
 	if (opt_num(argv, argc, 4, "prep", 0) && rte_eth_tx_prepare(port, queue, &m, 1) != 1) {
 		int err = rte_errno;

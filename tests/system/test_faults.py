@@ -308,3 +308,25 @@ def test_stop_close_with_requests_in_flight(app_factory, names, how):
     assert_pool_full(app)
     assert app.kernel_fds() == []
     assert not if_exists(ifname)
+
+
+@pytest.mark.parametrize("length,nb_segs", [(3000, 2), (3000, 1), (1100, 2), (600, 9)],
+                         ids=["one-more", "claims-one", "past-staging", "fewer"])
+def test_tx_chain_with_wrong_nb_segs(app, names, raw_socket, length, nb_segs):
+    """A chain whose nb_segs disagrees with its links, sent without tx_prepare, is
+    dropped and counted: nothing written, nothing overflowed, every mbuf freed once.
+    1100 one-byte segments claiming 2 would stage past the queue's 1024 iovecs."""
+    port, ifname = tap_port(app, names, txoff=0x8000)  # MULTI_SEGS
+    sock = raw_socket(ifname)
+    seg = 1 if length == 1100 else 1000 if length == 3000 else 100
+    assert app.tx(port, frame(length, seq=1), seg=seg, nb_segs=nb_segs) == 1
+    st = app.stats(port)
+    assert (st["opackets"], st["oerrors"]) == (0, 1)
+    assert sock.recv_all(1, timeout=0.5) == []
+
+    # The queue still sends what is well formed.
+    good = frame(length, seq=2)
+    assert app.tx(port, good, seg=max(seg, 100)) == 1
+    assert sock.recv_all(1) == [good]
+    app.cmd(f"stop {port}")
+    assert_released(app, port, ifname)

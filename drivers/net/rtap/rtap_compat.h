@@ -20,15 +20,23 @@
 #define RTAP_DPDK_AT_LEAST(y, m)	(RTE_VERSION_NUM(y, m, 0, 0) <= RTE_VERSION)
 
 /*
- * 23.11: rte_stdatomic.h names the memory orders. Before, fences took the
- * compiler's orders, which C11's memory_order_* equal.
+ * 23.11: rte_stdatomic.h names the memory orders and wraps atomic objects
+ * (RTE_ATOMIC) and their loads and stores. Before, fences took the compiler's
+ * orders, which C11's memory_order_* equal, and atomics were the compiler's
+ * builtins on plain objects: what rte_stdatomic.h itself expands to unless
+ * DPDK is built with enable_stdatomic.
  */
 #if RTAP_DPDK_AT_LEAST(23, 11)
 #include <rte_stdatomic.h>
 #else
 #include <stdatomic.h>
+#define rte_memory_order_relaxed	memory_order_relaxed
+#define rte_memory_order_acquire	memory_order_acquire
 #define rte_memory_order_release	memory_order_release
 #define rte_memory_order_seq_cst	memory_order_seq_cst
+#define RTE_ATOMIC(type)		type
+#define rte_atomic_load_explicit(ptr, mo)	__atomic_load_n(ptr, mo)
+#define rte_atomic_store_explicit(ptr, val, mo)	__atomic_store_n(ptr, val, mo)
 #endif
 
 /*

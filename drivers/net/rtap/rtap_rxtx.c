@@ -63,29 +63,38 @@ rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
 
 /*
  * Stage the iovecs of a chain, the first starting at the virtio-net header.
- * Returns NULL when the staging area is full and cannot be flushed.
+ * The room reserved is nb_segs entries and the request tells the kernel as
+ * many, so a chain whose ->next links disagree with nb_segs (sent without
+ * tx_prepare) is refused before anything is written: -EINVAL. -EBUSY when
+ * the staging area is full and cannot be flushed.
  */
-static inline struct iovec *
+static inline int
 rtap_iov_stage(struct io_uring *ring, struct iovec *iov, unsigned int *nb_iov,
-	       struct rte_mbuf *mb, void *hdr, uint32_t first_len, bool rx)
+	       struct rte_mbuf *mb, void *hdr, uint32_t first_len, bool rx,
+	       struct iovec **staged)
 {
+	const uint16_t nb_segs = mb->nb_segs;
+	struct rte_mbuf *seg;
 	struct iovec *v;
 	uint16_t i;
 
-	if (*nb_iov + mb->nb_segs > RTAP_IOV_BATCH) {
+	if (*nb_iov + nb_segs > RTAP_IOV_BATCH) {
 		rtap_ring_submit(ring, nb_iov);
 		if (*nb_iov != 0)
-			return NULL;
+			return -EBUSY;
 	}
 	v = &iov[*nb_iov];
 	v[0].iov_base = hdr;
 	v[0].iov_len = first_len;
-	for (i = 1, mb = mb->next; mb != NULL; i++, mb = mb->next) {
-		v[i].iov_base = rte_pktmbuf_mtod(mb, void *);
-		v[i].iov_len = rx ? rte_pktmbuf_tailroom(mb) : mb->data_len;
+	for (i = 1, seg = mb->next; seg != NULL && i < nb_segs; i++, seg = seg->next) {
+		v[i].iov_base = rte_pktmbuf_mtod(seg, void *);
+		v[i].iov_len = rx ? rte_pktmbuf_tailroom(seg) : seg->data_len;
 	}
+	if (unlikely(seg != NULL || i != nb_segs))
+		return -EINVAL;
 	*nb_iov += i;
-	return v;
+	*staged = v;
+	return 0;
 }
 
 /* A chain to read into: a spare one if any, else a fresh one. */
@@ -126,8 +135,8 @@ rtap_rx_post(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, bool nowait)
 	struct io_uring_sqe *sqe;
 
 	if (mb->nb_segs > 1) {
-		iov = rtap_iov_stage(&rxq->ring, rxq->iov, &rxq->nb_iov, mb, hdr, len, true);
-		if (unlikely(iov == NULL))
+		if (unlikely(rtap_iov_stage(&rxq->ring, rxq->iov, &rxq->nb_iov, mb, hdr, len,
+					    true, &iov) < 0))
 			return -EBUSY;
 	}
 	sqe = io_uring_get_sqe(&rxq->ring);
@@ -335,8 +344,8 @@ rtap_tx_reap(struct rtap_tx_queue *txq)
  * Post one write of mb behind a virtio-net header; the caller submits.
  * A negative return leaves mb with the caller, untouched: -EBUSY when the
  * ring is full, -ENOBUFS when the pool is empty, -EINVAL when mb can never be
- * sent (offload requests its headers contradict, or a header mbuf from its
- * pool has no room for the headers).
+ * sent (offload requests its headers contradict, a header mbuf from its pool
+ * has no room for the headers, or its segments are not nb_segs).
  *
  * Headers the kernel needs finished (rtap_tx_fix_headers(), idempotent so a
  * packet handed back and retried is fine) are rewritten in place when the
@@ -393,18 +402,22 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 		}
 	}
 
-	ret = -EBUSY;
 	if (head->nb_segs > 1) {
-		iov = rtap_iov_stage(&txq->ring, txq->iov, &txq->nb_iov, head, hdr,
-				     RTAP_VNET_HDR_LEN + head->data_len, false);
-		if (unlikely(iov == NULL))
+		/* -EINVAL, a chain that lies about its length, is never sendable. */
+		ret = rtap_iov_stage(&txq->ring, txq->iov, &txq->nb_iov, head, hdr,
+				     RTAP_VNET_HDR_LEN + head->data_len, false, &iov);
+		if (unlikely(ret < 0))
 			goto unchain;
 		if (head != mb && fix_len != 0) {
 			/* The copied headers replace the originals. */
 			iov[1].iov_base = RTE_PTR_ADD(iov[1].iov_base, fix_len);
 			iov[1].iov_len -= fix_len;
 		}
+	} else if (unlikely(head->next != NULL)) {
+		/* One segment claimed, more linked: the write would cut the frame. */
+		return -EINVAL;
 	}
+	ret = -EBUSY;
 	sqe = io_uring_get_sqe(&txq->ring);
 	if (unlikely(sqe == NULL))
 		goto unchain;
