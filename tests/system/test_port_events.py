@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Rx interrupts (sleep in rte_epoll_wait, wake on a frame) and link events (LSC, RMV)."""
 
+import os
+import socket
 import statistics
+import struct
 import time
+from pathlib import Path
 
 from conftest import frame, sh
 from test_datapath import tap_port
@@ -156,3 +160,48 @@ def test_arming_a_stopped_queue_posts_nothing(app, names, raw_socket):
     ok, _, rest = app.call(f"rxq_intr {port} 0 on")
     assert not ok and rest.startswith("-22 ")   # a stopped port has no interrupts
     assert app.pool()[0] == size
+
+
+def link_event_sockets(pid):
+    """Netlink port ids of the NETLINK_ROUTE sockets of pid joined to RTMGRP_LINK."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = []
+    for line in Path("/proc/net/netlink").read_text().splitlines()[1:]:
+        f = line.split()
+        # sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+        if f[1] == "0" and int(f[3], 16) & 1 and f[9] in inodes:
+            ports.append(int(f[2]))
+    return ports
+
+
+def test_link_event_from_a_process_is_ignored(app, names):
+    """Only the kernel's netlink messages are link events: a process that can reach
+    the socket (root, or CAP_NET_ADMIN in the namespace's user namespace) forging an
+    RTM_NEWLINK "down" for our interface changes nothing."""
+    port, ifname = tap_port(app, names, lsc=1)
+    assert wait_for(lambda: int(app.kv(f"link {port}")["status"]) == 1)
+    before = app.kv(f"events {port}")
+    targets = link_event_sockets(app.pid)
+    assert targets
+    if_index = int(Path(f"/sys/class/net/{ifname}/ifindex").read_text())
+    ifi = struct.pack("=BxHiII", socket.AF_UNSPEC, 1, if_index, 0, 0xffffffff)
+    msg = struct.pack("=IHHII", 16 + len(ifi), 16, 0, 1, 0) + ifi     # RTM_NEWLINK
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as s:
+        s.bind((0, 0))
+        for nl_pid in targets:
+            s.sendto(msg, (nl_pid, 0))
+    time.sleep(0.3)
+    assert app.kv(f"events {port}") == before
+    assert int(app.kv(f"link {port}")["status"]) == 1
+
+    # The kernel's own events still count.
+    sh(f"ip link set {ifname} down")
+    assert wait_for(lambda: int(app.kv(f"events {port}")["lsc"]) > int(before["lsc"]))
+    assert int(app.kv(f"link {port}")["status"]) == 0

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <net/if.h>
 #include <sys/uio.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
 #include <liburing.h>
 #include <linux/virtio_net.h>
 
@@ -277,6 +279,25 @@ int rtap_dev_set_link_down(struct rte_eth_dev *dev);
 int rtap_link_intr_configure(struct rte_eth_dev *dev);
 void rtap_link_intr_close(struct rte_eth_dev *dev);
 int rtap_link_kernel_drops(const struct rte_eth_dev *dev, uint64_t *drops);
+
+/* One RTM_NEWLINK or RTM_DELLINK message, checked; see rtap_nl_parse(). */
+struct rtap_nl_link {
+	uint16_t type;
+	int if_index;
+	unsigned int flags;	/* IFF_* */
+	bool has_stats;
+	struct rtnl_link_stats64 stats;
+};
+
+/* Called for each link message; non-zero stops the walk and is returned. */
+typedef int (*rtap_nl_link_cb)(const struct rtap_nl_link *link, void *arg);
+/*
+ * Walk a netlink datagram of len bytes received from from: 0, a callback's
+ * non-zero return, the error of an NLMSG_ERROR, -EPERM when the sender is not
+ * the kernel. Pure; unit tested.
+ */
+int rtap_nl_parse(const void *buf, ssize_t len, const struct sockaddr_nl *from,
+		  rtap_nl_link_cb cb, void *arg);
 
 /* rtap_intr.c: Rx interrupts */
 int rtap_rx_intr_install(struct rte_eth_dev *dev);

@@ -18,6 +18,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,32 +53,82 @@ rtap_nl_open(int tap_fd, uint32_t groups)
 	return fd;
 }
 
-/* Link flags and IFLA_STATS64 of one interface, by index. */
-struct rtap_link_info {
-	unsigned int flags;
-	bool has_stats;
-	struct rtnl_link_stats64 stats;
-};
-
+/*
+ * Every byte of a datagram is checked before it is read: it may come from any
+ * process that can reach the socket, and a link event from any interface of
+ * the namespace. Only the kernel's (nl_pid 0) are taken.
+ */
 static void
-rtap_nl_parse_link(const struct nlmsghdr *nh, struct rtap_link_info *info)
+rtap_nl_parse_attrs(const struct nlmsghdr *nh, struct rtap_nl_link *link)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
 	const struct rtattr *rta = IFLA_RTA(ifi);
 	int len = IFLA_PAYLOAD(nh);
 
-	info->flags = ifi->ifi_flags;
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFLA_STATS64 &&
-		    RTA_PAYLOAD(rta) >= sizeof(info->stats)) {
-			memcpy(&info->stats, RTA_DATA(rta), sizeof(info->stats));
-			info->has_stats = true;
+		    RTA_PAYLOAD(rta) >= sizeof(link->stats)) {
+			memcpy(&link->stats, RTA_DATA(rta), sizeof(link->stats));
+			link->has_stats = true;
 		}
 	}
 }
 
+int
+rtap_nl_parse(const void *buf, ssize_t len, const struct sockaddr_nl *from,
+	      rtap_nl_link_cb cb, void *arg)
+{
+	const struct nlmsghdr *nh = buf;
+	struct rtap_nl_link link;
+	int rem, ret;
+
+	if (from == NULL || from->nl_family != AF_NETLINK || from->nl_pid != 0)
+		return -EPERM;
+	if (len < 0)
+		return -EINVAL;
+	/* Signed: NLMSG_NEXT takes the aligned length, past the end of a short tail. */
+	rem = len > INT_MAX ? INT_MAX : (int)len;
+	for (; NLMSG_OK(nh, rem); nh = NLMSG_NEXT(nh, rem)) {
+		if (nh->nlmsg_type == NLMSG_DONE)
+			return 0;
+		if (nh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *err = NLMSG_DATA(nh);
+
+			if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
+				return -EBADMSG;
+			if (err->error != 0)
+				return err->error > 0 ? -EBADMSG : err->error;
+			continue;	/* an acknowledgement */
+		}
+		if ((nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) ||
+		    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+			continue;
+		memset(&link, 0, sizeof(link));
+		link.type = nh->nlmsg_type;
+		link.if_index = ((const struct ifinfomsg *)NLMSG_DATA(nh))->ifi_index;
+		link.flags = ((const struct ifinfomsg *)NLMSG_DATA(nh))->ifi_flags;
+		rtap_nl_parse_attrs(nh, &link);
+		ret = cb(&link, arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The reply to our RTM_GETLINK: the first link message of that index. */
 static int
-rtap_nl_get_link(int tap_fd, struct rtap_link_info *info)
+rtap_nl_get_link_cb(const struct rtap_nl_link *link, void *arg)
+{
+	struct rtap_nl_link *info = arg;
+
+	if (link->type != RTM_NEWLINK || link->if_index != info->if_index)
+		return 0;
+	*info = *link;
+	return 1;
+}
+
+static int
+rtap_nl_get_link(int tap_fd, struct rtap_nl_link *info)
 {
 	int if_index = rtap_tap_ifindex(tap_fd);
 	struct {
@@ -92,10 +143,11 @@ rtap_nl_get_link(int tap_fd, struct rtap_link_info *info)
 		},
 		.ifi = { .ifi_family = AF_UNSPEC },
 	};
+	struct sockaddr_nl from;
+	socklen_t from_len = sizeof(from);
 	char *buf;
-	struct nlmsghdr *nh;
 	ssize_t len;
-	int fd, ret = -EIO;
+	int fd, ret;
 
 	if (if_index < 0)
 		return if_index;
@@ -112,25 +164,19 @@ rtap_nl_get_link(int tap_fd, struct rtap_link_info *info)
 		ret = -errno;
 		goto out;
 	}
-	len = recv(fd, buf, RTAP_NL_BUFSZ, 0);
+	len = recvfrom(fd, buf, RTAP_NL_BUFSZ, 0, (struct sockaddr *)&from, &from_len);
 	if (len < 0) {
 		ret = -errno;
 		goto out;
 	}
-	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
-		if (nh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *err = NLMSG_DATA(nh);
-
-			ret = err->error;
-			break;
-		}
-		if (nh->nlmsg_type == RTM_NEWLINK) {
-			memset(info, 0, sizeof(*info));
-			rtap_nl_parse_link(nh, info);
-			ret = 0;
-			break;
-		}
-	}
+	memset(info, 0, sizeof(*info));
+	info->if_index = if_index;
+	ret = rtap_nl_parse(buf, len, from_len == sizeof(from) ? &from : NULL,
+			    rtap_nl_get_link_cb, info);
+	if (ret == 1)
+		ret = 0;
+	else if (ret == 0)
+		ret = -EIO;
 out:
 	free(buf);
 	close(fd);
@@ -140,7 +186,7 @@ out:
 int
 rtap_link_kernel_drops(const struct rte_eth_dev *dev, uint64_t *drops)
 {
-	struct rtap_link_info info;
+	struct rtap_nl_link info;
 	int ret = rtap_nl_get_link(rtap_ctl_fd(dev), &info);
 
 	if (ret == 0 && !info.has_stats)
@@ -212,17 +258,15 @@ rtap_dev_set_link_down(struct rte_eth_dev *dev)
 static void rtap_link_resubscribe(void *arg);
 
 static void
-rtap_link_event(struct rte_eth_dev *dev, const struct nlmsghdr *nh)
+rtap_link_event(struct rte_eth_dev *dev, const struct rtap_nl_link *link)
 {
 	struct rtap_pmd *pmd = dev->data->dev_private;
 	const struct rte_intr_conf *conf = &dev->data->dev_conf.intr_conf;
-	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
-	struct rtap_link_info info = { 0 };
 
-	if (ifi->ifi_index != pmd->if_index || pmd->removed)
+	if (link->if_index != pmd->if_index || pmd->removed)
 		return;
 
-	if (nh->nlmsg_type == RTM_DELLINK) {
+	if (link->type == RTM_DELLINK) {
 		char name[IFNAMSIZ];
 
 		if (rtap_tap_name(rtap_ctl_fd(dev), name) == 0) {
@@ -239,9 +283,18 @@ rtap_link_event(struct rte_eth_dev *dev, const struct nlmsghdr *nh)
 			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
 		return;
 	}
-	rtap_nl_parse_link(nh, &info);
-	if (rtap_link_set(dev, rtap_link_is_up(info.flags)) && conf->lsc)
+	if (rtap_link_set(dev, rtap_link_is_up(link->flags)) && conf->lsc)
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+static int
+rtap_link_event_cb(const struct rtap_nl_link *link, void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+
+	rtap_link_event(dev, link);
+	/* An event callback may have closed the port. */
+	return dev->process_private == NULL;
 }
 
 /* EAL interrupt thread: drain the socket, one event per change of ours. */
@@ -251,12 +304,15 @@ rtap_link_intr_handler(void *arg)
 	struct rte_eth_dev *dev = arg;
 	struct rtap_proc *proc = dev->process_private;
 	int fd = rte_intr_fd_get(proc->link_intr);
-	char buf[RTAP_NL_BUFSZ];
-	struct nlmsghdr *nh;
+	char buf[RTAP_NL_BUFSZ] __rte_aligned(NLMSG_ALIGNTO);
+	struct sockaddr_nl from;
+	socklen_t from_len;
 	ssize_t len;
 
 	for (;;) {
-		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		from_len = sizeof(from);
+		len = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+			       &from_len);
 		if (len < 0 && errno == ENOBUFS) {
 			/* Events were lost: the current state is what matters. */
 			if (rtap_link_update(dev, 0) == 0 && dev->data->dev_conf.intr_conf.lsc)
@@ -265,14 +321,9 @@ rtap_link_intr_handler(void *arg)
 		}
 		if (len <= 0)
 			return;
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK)
-				rtap_link_event(dev, nh);
-			/* An event callback may have closed the port. */
-			if (dev->process_private == NULL)
-				return;
-		}
+		if (rtap_nl_parse(buf, len, from_len == sizeof(from) ? &from : NULL,
+				  rtap_link_event_cb, dev) > 0)
+			return;
 	}
 }
 
