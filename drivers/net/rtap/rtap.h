@@ -271,6 +271,7 @@ void rtap_fixed_mac(const char *ifname, struct rte_ether_addr *mac);
 
 /* rtap_ethdev.c */
 int rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info);
+bool rtap_dev_is_rtap(const struct rte_eth_dev *dev);
 
 /* rtap_link.c: link state, link events (netlink) and kernel counters */
 int rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete);
@@ -355,6 +356,12 @@ struct rte_vdev_device;
 int rtap_mp_init(void);
 int rtap_secondary_probe(struct rte_vdev_device *vdev);
 int rtap_secondary_remove(struct rte_eth_dev *dev);
+/* Close this process's fds of the port, not while the primary lends one. */
+void rtap_proc_free(struct rte_eth_dev *dev);
+/* The port name a request for a TAP fd names, or NULL if malformed. Pure. */
+const char *rtap_mp_req_name(const struct rte_mp_msg *req);
+/* The fd a reply lends, or a negative errno (-EBADMSG if malformed). Pure. */
+int rtap_mp_reply_fd(const struct rte_mp_msg *reply);
 
 /* rtap_rxtx.c */
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);

@@ -184,10 +184,7 @@ rtap_dev_close(struct rte_eth_dev *dev)
 		rte_intr_instance_free(dev->intr_handle);
 		dev->intr_handle = NULL;
 	}
-	if (proc != NULL)
-		rtap_tap_close(proc->fds);
-	rte_free(proc);
-	dev->process_private = NULL;
+	rtap_proc_free(dev);
 	return 0;
 }
 
@@ -298,6 +295,13 @@ static const struct eth_dev_ops rtap_ops = {
 	.tx_queue_start		= rtap_tx_queue_start,
 	.tx_queue_stop		= rtap_tx_queue_stop,
 };
+
+/* A primary's port of this driver (of this copy of it, if loaded twice). */
+bool
+rtap_dev_is_rtap(const struct rte_eth_dev *dev)
+{
+	return dev->dev_ops == &rtap_ops;
+}
 
 static int
 rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)

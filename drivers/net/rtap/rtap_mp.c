@@ -12,10 +12,16 @@
  *
  * Rx and Tx are refused: the queues' io_uring rings live in the primary (a
  * ring cannot be shared between processes). The bursts of a secondary return
- * 0 and say why once; every other operation fails with -ENOTSUP.
+ * 0 and say why once; close releases the lent fd; every other operation fails
+ * with -ENOTSUP.
+ *
+ * The primary serves requests on EAL's IPC thread, from any process that can
+ * reach its socket: a request is checked before it is read, and only an rtap
+ * port that is not being closed lends its fd.
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,31 +54,96 @@ rtap_secondary_burst(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unus
 	return 0;
 }
 
+/*
+ * Serialises the primary lending a port's fd with the port's fds being closed:
+ * an fd closed, and maybe reused, between the lookup and the send would lend
+ * whatever it has become.
+ */
+static pthread_mutex_t rtap_mp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+rtap_proc_free(struct rte_eth_dev *dev)
+{
+	struct rtap_proc *proc = dev->process_private;
+
+	pthread_mutex_lock(&rtap_mp_lock);
+	dev->process_private = NULL;
+	pthread_mutex_unlock(&rtap_mp_lock);
+	if (proc != NULL)
+		rtap_tap_close(proc->fds);
+	rte_free(proc);
+}
+
+/* The secondary's own: the lent fd keeps a non-persistent interface alive. */
+static int
+rtap_secondary_close(struct rte_eth_dev *dev)
+{
+	rtap_proc_free(dev);
+	return 0;
+}
+
 static const struct eth_dev_ops rtap_secondary_ops = {
+	.dev_close		= rtap_secondary_close,
 	RTAP_READ_OPS,
 };
 
 #define RTAP_MP_CTL_FD	"rtap_ctl_fd"
+
+const char *
+rtap_mp_req_name(const struct rte_mp_msg *req)
+{
+	const char *name = (const char *)req->param;
+
+	if (req->len_param < 2 || req->len_param > RTE_MP_MAX_PARAM_LEN ||
+	    req->num_fds != 0 || strnlen(name, req->len_param) != (size_t)req->len_param - 1)
+		return NULL;
+	return name;
+}
+
+int
+rtap_mp_reply_fd(const struct rte_mp_msg *reply)
+{
+	int32_t err;
+
+	if (reply->len_param != sizeof(err) || reply->num_fds < 0 ||
+	    reply->num_fds > RTE_MP_MAX_FD_NUM)
+		return -EBADMSG;
+	memcpy(&err, reply->param, sizeof(err));
+	if (err == 0 && reply->num_fds == 1 && reply->fds[0] >= 0)
+		return reply->fds[0];
+	if (err < 0 && reply->num_fds == 0)
+		return err;
+	return -EBADMSG;
+}
 
 /* Primary, EAL IPC thread: lend the named port's control fd. */
 static int
 rtap_mp_ctl_fd(const struct rte_mp_msg *req, const void *peer)
 {
 	struct rte_mp_msg reply = { .len_param = sizeof(int32_t) };
+	const char *name = rtap_mp_req_name(req);
 	struct rte_eth_dev *dev;
-	int32_t err = 0;
+	int32_t err = name == NULL ? -EINVAL : -ENODEV;
+	int i, ret;
 
+	/* A request carries no fd: any it brought would stay open here. */
+	for (i = 0; i < req->num_fds && i < RTE_MP_MAX_FD_NUM; i++)
+		if (req->fds[i] >= 0)
+			close(req->fds[i]);
 	rte_strscpy(reply.name, RTAP_MP_CTL_FD, sizeof(reply.name));
-	dev = rte_eth_dev_allocated((const char *)req->param);
-	if (req->len_param < 1 || req->param[req->len_param - 1] != '\0' || dev == NULL ||
-	    dev->process_private == NULL || dev->dev_ops == &rtap_secondary_ops) {
-		err = -ENODEV;
-	} else {
+	/* Held until the reply holds its own reference to the fd (sendmsg). */
+	pthread_mutex_lock(&rtap_mp_lock);
+	dev = name != NULL ? rte_eth_dev_allocated(name) : NULL;
+	/* Another driver's process_private is not ours to read. */
+	if (dev != NULL && rtap_dev_is_rtap(dev) && dev->process_private != NULL) {
 		reply.fds[0] = rtap_ctl_fd(dev);
 		reply.num_fds = 1;
+		err = 0;
 	}
 	memcpy(reply.param, &err, sizeof(err));
-	return rte_mp_reply(&reply, peer);
+	ret = rte_mp_reply(&reply, peer);
+	pthread_mutex_unlock(&rtap_mp_lock);
+	return ret;
 }
 
 int
@@ -94,8 +165,8 @@ rtap_mp_get_ctl_fd(const char *name)
 	struct rte_mp_msg req = { 0 };
 	struct rte_mp_reply reply = { 0 };
 	struct timespec timeout = { .tv_sec = 5 };
-	int32_t err;
-	int fd = -ENODEV;
+	const struct rte_mp_msg *msg;
+	int fd, i;
 
 	rte_strscpy(req.name, RTAP_MP_CTL_FD, sizeof(req.name));
 	req.len_param = strlen(name) + 1;
@@ -106,11 +177,12 @@ rtap_mp_get_ctl_fd(const char *name)
 		free(reply.msgs);
 		return -EIO;
 	}
-	memcpy(&err, reply.msgs[0].param, sizeof(err));
-	if (err == 0 && reply.msgs[0].num_fds == 1)
-		fd = reply.msgs[0].fds[0];
-	else if (err < 0)
-		fd = err;
+	msg = &reply.msgs[0];
+	fd = rtap_mp_reply_fd(msg);
+	/* Whatever else came along is ours to close. */
+	for (i = 0; i < msg->num_fds && i < RTE_MP_MAX_FD_NUM; i++)
+		if (msg->fds[i] >= 0 && msg->fds[i] != fd)
+			close(msg->fds[i]);
 	free(reply.msgs);
 	return fd;
 }
@@ -153,11 +225,6 @@ rtap_secondary_probe(struct rte_vdev_device *vdev)
 int
 rtap_secondary_remove(struct rte_eth_dev *dev)
 {
-	struct rtap_proc *proc = dev->process_private;
-
-	if (proc != NULL)
-		rtap_tap_close(proc->fds);
-	rte_free(proc);
-	dev->process_private = NULL;
+	rtap_proc_free(dev);
 	return rte_eth_dev_release_port(dev);
 }
