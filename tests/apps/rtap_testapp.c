@@ -55,7 +55,8 @@
  *   mtu <port> <mtu>
  *   mac <port> <xx:xx:xx:xx:xx:xx>
  *   mac_add|mac_del <port> <mac>     secondary unicast address filter
- *   mc <port> [<mac> ...]            set the multicast address list (empty: clear)
+ *   mc <port> [<mac> ...]            set the multicast address list (empty: clear, passing
+ *                                    NULL)
  *   intr_start <port> <queue> [arm_first=1]
  *                                    a thread that sleeps in rte_epoll_wait on the queue's
  *                                    Rx interrupt, drains the queue on each wake-up, re-arms;
@@ -670,7 +671,8 @@ cmd_mc(uint16_t port, char **addrs, int n)
 	for (i = 0; i < n; i++)
 		if (rte_ether_unformat_addr(addrs[i], &mc[i]) < 0)
 			return reply_err(-EINVAL, "mc");
-	return reply(rte_eth_dev_set_mc_addr_list(port, mc, n), "mc");
+	/* An empty list as applications flush it: no array at all. */
+	return reply(rte_eth_dev_set_mc_addr_list(port, n > 0 ? mc : NULL, n), "mc");
 }
 
 static int

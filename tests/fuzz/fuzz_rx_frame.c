@@ -39,10 +39,11 @@ static const uint64_t fuzz_offloads[] = {
 
 static struct rte_mempool *pool;
 static struct rte_mempool *flat_pool;	/* one mbuf holds any frame of a chain */
+/* Generation 0: Rx reads mc_allow[0]. */
 static struct rtap_pmd pmd = {
-	.mc_sw_filter = true,
-	.nb_mc_allowed = 1,
-	.mc_allowed = {{{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }}},
+	.mc_allow = {
+		{ .check = true, .nb = 1, .addr = {{{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }}} },
+	},
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -173,7 +174,7 @@ fuzz_check_filter(const struct rte_mbuf *m)
 	struct rte_ether_addr copy;
 	const struct rte_ether_addr *dst = rte_pktmbuf_read(m, 0, sizeof(copy), &copy);
 	bool unlisted = rte_is_multicast_ether_addr(dst) &&
-			!rte_is_same_ether_addr(dst, &pmd.mc_allowed[0]);
+			!rte_is_same_ether_addr(dst, &pmd.mc_allow[0].addr[0]);
 
 	if (rtap_rx_filtered(&pmd, m) != unlisted)
 		fuzz_abort("multicast check disagrees with the frame's destination");

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Destination filtering with promiscuous and allmulticast off, done by the kernel."""
 
+import subprocess
+import time
 import zlib
 
 from conftest import frame, sh
@@ -109,3 +111,38 @@ def test_hashed_groups_filtered_exactly(app, names, raw_socket):
 
     app.cmd(f"allmulti {port} on")
     assert delivered(app, port, sock, [collides, misses], 20) == {collides, misses}
+
+
+def fail_next_ioctl(pid, action, err="ENOMEM"):
+    """Run action() with the next ioctl of pid's main thread failing with err."""
+    args = ["strace", "-qq", "-o", "/dev/null", "-e", "trace=ioctl",
+            "-e", f"inject=ioctl:error={err}:when=1", "-p", str(pid)]
+    tracer = subprocess.Popen(args, stderr=subprocess.PIPE)
+    try:
+        while "TracerPid:\t0" in open(f"/proc/{pid}/status").read():
+            time.sleep(0.001)
+        return action()
+    finally:
+        tracer.terminate()
+        tracer.wait()
+
+
+def test_mc_list_kept_when_the_kernel_refuses(app, names, raw_socket):
+    """A multicast list the kernel did not take is not the port's: the next change
+    of the filter pushes the list the kernel had, not the refused one."""
+    port, ifname = tap_port(app, names)
+    sock = raw_socket(ifname)
+    own = app.kv(f"info {port}")["mac"].lower()
+    app.cmd(f"mc {port} {GROUP}")
+    assert delivered(app, port, sock, [GROUP, OTHER_GROUP], 0) == {GROUP}
+
+    ok, _, err = fail_next_ioctl(app.pid, lambda: app.call(f"mc {port} {OTHER_GROUP}"))
+    assert not ok and err.startswith("-12")
+    assert delivered(app, port, sock, [GROUP, OTHER_GROUP], 10) == {GROUP}
+    # Any push of the filter (here for a unicast address) uses the port's list.
+    app.cmd(f"mac_add {port} {EXTRA}")
+    assert delivered(app, port, sock, [EXTRA, GROUP, OTHER_GROUP], 20) == {EXTRA, GROUP}
+
+    # Flushing passes no list at all (NULL, 0).
+    app.cmd(f"mc {port}")
+    assert delivered(app, port, sock, [own, GROUP, OTHER_GROUP], 30) == {own}

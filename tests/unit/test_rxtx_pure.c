@@ -9,12 +9,15 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
@@ -232,9 +235,7 @@ test_filter_split_address(void **state __rte_unused)
 	static struct rtap_pmd pmd;
 	struct rte_mbuf *m;
 
-	pmd.mc_sw_filter = true;
-	pmd.nb_mc_allowed = 1;
-	pmd.mc_allowed[0] = listed;
+	rtap_mc_allow_set(&pmd, &listed, 1, true);
 
 	m = header_chain(&listed);
 	assert_false(rtap_rx_filtered(&pmd, m));
@@ -245,6 +246,66 @@ test_filter_split_address(void **state __rte_unused)
 	m = header_chain(&unicast);
 	assert_false(rtap_rx_filtered(&pmd, m));
 	rte_pktmbuf_free(m);
+}
+
+struct mc_race {
+	struct rtap_pmd pmd;
+	RTE_ATOMIC(bool) done;
+	uint64_t published;
+};
+
+/* Two lists that both hold the group, at different places, published in turns. */
+static void *
+mc_race_writer(void *arg)
+{
+	struct mc_race *race = arg;
+	struct rte_ether_addr a[40], b[20];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(a); i++)
+		a[i] = (struct rte_ether_addr){{ 0x01, 0x00, 0x5e, 0x10, 0x00, i }};
+	for (i = 0; i < RTE_DIM(b); i++)
+		b[i] = (struct rte_ether_addr){{ 0x01, 0x00, 0x5e, 0x20, 0x00, i }};
+	a[RTE_DIM(a) - 1] = (struct rte_ether_addr){{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }};
+	b[0] = a[RTE_DIM(a) - 1];
+	while (!rte_atomic_load_explicit(&race->done, rte_memory_order_acquire)) {
+		rtap_mc_allow_set(&race->pmd, a, RTE_DIM(a), true);
+		rtap_mc_allow_set(&race->pmd, b, RTE_DIM(b), true);
+		race->published += 2;
+	}
+	return NULL;
+}
+
+/*
+ * A group listed before, during and after every update is never dropped by
+ * the Rx lcore's check, however the list is rewritten meanwhile.
+ */
+static void
+test_filter_list_update_races_rx(void **state __rte_unused)
+{
+	const struct rte_ether_addr group = {{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }};
+	const struct rte_ether_addr stray = {{ 0x01, 0x00, 0x5e, 0x7f, 0x00, 0x01 }};
+	static struct mc_race race;
+	struct rte_mbuf *listed = header_chain(&group), *unlisted = header_chain(&stray);
+	unsigned int dropped = 0, strays = 0;
+	uint64_t deadline;
+	pthread_t writer;
+	long i;
+
+	rtap_mc_allow_set(&race.pmd, &group, 1, true);
+	assert_int_equal(pthread_create(&writer, NULL, mc_race_writer, &race), 0);
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 2;
+	for (i = 0; rte_get_timer_cycles() < deadline; i++) {
+		dropped += rtap_rx_filtered(&race.pmd, listed);
+		strays += rtap_rx_filtered(&race.pmd, unlisted);
+	}
+	rte_atomic_store_explicit(&race.done, true, rte_memory_order_release);
+	pthread_join(writer, NULL);
+	print_message("%ld checks against %" PRIu64 " updates\n", i, race.published);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(strays, i);
+	rte_pktmbuf_free(listed);
+	rte_pktmbuf_free(unlisted);
 }
 
 static int
@@ -288,6 +349,7 @@ main(void)
 		cmocka_unit_test_teardown(test_trim_truncated_leaves_chain, pools_full),
 		cmocka_unit_test_teardown(test_hdr_placement, pools_full),
 		cmocka_unit_test_teardown(test_filter_split_address, pools_full),
+		cmocka_unit_test_teardown(test_filter_list_update_races_rx, pools_full),
 		cmocka_unit_test(test_fixed_mac),
 	};
 

@@ -149,6 +149,17 @@ struct rtap_tx_queue {
 	struct iovec iov[RTAP_IOV_BATCH];
 };
 
+/*
+ * Multicast the kernel's filter passes, checked by Rx only when the kernel
+ * had to hash some groups (check), which lets unlisted groups of the same
+ * hash bins through too.
+ */
+struct rtap_mc_allow {
+	bool check;
+	uint32_t nb;
+	struct rte_ether_addr addr[RTAP_MAX_MAC_ADDRS + 1 + RTAP_MAX_MC_ADDRS];
+};
+
 struct rtap_pmd {
 	char ifname[IFNAMSIZ];	/* as created; the operator may rename it */
 	int if_index;		/* in the namespace it was last seen in */
@@ -162,34 +173,45 @@ struct rtap_pmd {
 	struct rte_ether_addr mac;
 	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
 	uint32_t nb_mc_addrs;
-	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];
-	/* Multicast the filter passes, checked in software when the kernel hashes. */
-	bool mc_sw_filter;
-	uint32_t nb_mc_allowed;
-	struct rte_ether_addr mc_allowed[RTAP_MAX_MAC_ADDRS + 1 + RTAP_MAX_MC_ADDRS];
+	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];	/* as the kernel has them */
+	/*
+	 * Rx reads mc_allow[mc_gen & 1]. The control thread fills the other one
+	 * and publishes it with one release store of mc_gen (rtap_mc_allow_set).
+	 */
+	RTE_ATOMIC(uint32_t) mc_gen;
+	struct rtap_mc_allow mc_allow[2];
 };
 
 /*
  * Whether Rx drops a frame the kernel's filter let through: only multicast
- * when the filter had to hash some groups, which lets unlisted groups of the
- * same hash bins pass too.
+ * when the filter had to hash some groups. Runs on the polling lcore while
+ * the control thread may publish a new list: a list rewritten under the scan
+ * (two publications during it) shows as a changed generation, and only a
+ * drop needs to be sure of it; passing a stray frame is what the kernel's
+ * hash does anyway.
  */
 static inline bool
 rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
 {
 	const struct rte_ether_addr *dst;
+	const struct rtap_mc_allow *allow;
 	struct rte_ether_addr copy;
-	uint32_t i;
+	uint32_t gen, i;
 
-	if (likely(!pmd->mc_sw_filter))
-		return false;
-	/* The first segment may hold less than an address (1-byte mbufs are valid). */
-	dst = rte_pktmbuf_read(mb, 0, sizeof(*dst), &copy);
-	if (!rte_is_multicast_ether_addr(dst))
-		return false;
-	for (i = 0; i < pmd->nb_mc_allowed; i++)
-		if (rte_is_same_ether_addr(dst, &pmd->mc_allowed[i]))
+	do {
+		gen = rte_atomic_load_explicit(&pmd->mc_gen, rte_memory_order_acquire);
+		allow = &pmd->mc_allow[gen & 1];
+		if (likely(!allow->check))
 			return false;
+		/* The first segment may hold less than an address (1-byte mbufs are valid). */
+		dst = rte_pktmbuf_read(mb, 0, sizeof(*dst), &copy);
+		if (!rte_is_multicast_ether_addr(dst))
+			return false;
+		for (i = 0; i < allow->nb && i < RTE_DIM(allow->addr); i++)
+			if (rte_is_same_ether_addr(dst, &allow->addr[i]))
+				return false;
+		rte_atomic_thread_fence(rte_memory_order_acquire);
+	} while (unlikely(rte_atomic_load_explicit(&pmd->mc_gen, rte_memory_order_relaxed) != gen));
 	return true;
 }
 
@@ -315,6 +337,8 @@ int rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *na
 			  unsigned int size);
 
 /* rtap_filter.c: destination filtering in the kernel (TUNSETTXFILTER) */
+void rtap_mc_allow_set(struct rtap_pmd *pmd, const struct rte_ether_addr *addrs, uint32_t n,
+		       bool check);
 int rtap_filter_sync(struct rte_eth_dev *dev);
 int rtap_promiscuous_enable(struct rte_eth_dev *dev);
 int rtap_promiscuous_disable(struct rte_eth_dev *dev);

@@ -32,12 +32,17 @@
 
 #include "rtap.h"
 
-/* A change the ethdev layer records in dev->data only once we succeed. */
+/*
+ * A change the ethdev layer records in dev->data, and we in the port, only
+ * once the kernel has taken it.
+ */
 struct rtap_filter_state {
 	bool promisc;
 	bool allmulti;
 	uint32_t index;			/* dev->data->mac_addrs[] entry replaced */
 	const struct rte_ether_addr *addr;	/* its new value, NULL to remove */
+	const struct rte_ether_addr *mc_addrs;	/* the multicast list */
+	uint32_t nb_mc_addrs;
 };
 
 #define RTAP_FILTER_NO_INDEX	UINT32_MAX
@@ -73,24 +78,42 @@ rtap_filter_add_macs(struct rtap_filter_req *req, const struct rte_eth_dev *dev,
 	}
 }
 
-/* Record the multicast addresses of the filter for Rx when the kernel hashes. */
+/*
+ * Control thread; ethdev serialises the calls that get here. A reader still
+ * scanning the slot about to be filled started two publications ago: the
+ * release fence orders the last publication before these writes, so that
+ * reader sees the generation move and scans again.
+ */
+void
+rtap_mc_allow_set(struct rtap_pmd *pmd, const struct rte_ether_addr *addrs, uint32_t n,
+		  bool check)
+{
+	uint32_t gen = rte_atomic_load_explicit(&pmd->mc_gen, rte_memory_order_relaxed);
+	struct rtap_mc_allow *next = &pmd->mc_allow[(gen + 1) & 1];
+
+	rte_atomic_thread_fence(rte_memory_order_release);
+	next->nb = RTE_MIN(n, (uint32_t)RTE_DIM(next->addr));
+	if (next->nb > 0)
+		memcpy(next->addr, addrs, next->nb * sizeof(*addrs));
+	next->check = check;
+	rte_atomic_store_explicit(&pmd->mc_gen, gen + 1, rte_memory_order_release);
+}
+
+/* Publish the multicast addresses of the filter for Rx, checked when the kernel hashes. */
 static void
 rtap_filter_sw(struct rtap_pmd *pmd, const struct rtap_filter_req *req, bool allmulti)
 {
-	uint32_t i;
+	struct rte_ether_addr mc[RTAP_FILTER_MAX];
+	uint32_t i, n = 0;
 
-	pmd->mc_sw_filter = false;
-	rte_atomic_thread_fence(rte_memory_order_release);
-	pmd->nb_mc_allowed = 0;
 	for (i = 0; i < req->hdr.count; i++) {
 		const struct rte_ether_addr *addr = (const void *)req->addr[i];
 
 		if (rte_is_multicast_ether_addr(addr))
-			pmd->mc_allowed[pmd->nb_mc_allowed++] = *addr;
+			mc[n++] = *addr;
 	}
-	rte_atomic_thread_fence(rte_memory_order_release);
 	/* The kernel hashes what exceeds its RTAP_MAX_MAC_ADDRS exact slots. */
-	pmd->mc_sw_filter = req->hdr.count > RTAP_MAX_MAC_ADDRS && !allmulti;
+	rtap_mc_allow_set(pmd, mc, n, req->hdr.count > RTAP_MAX_MAC_ADDRS && !allmulti);
 }
 
 static int
@@ -105,15 +128,15 @@ rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 
 	/* Not configured yet: dev_configure pushes the state then. */
 	if (pmd->nb_queue_fds == 0)
-		return 0;
+		goto accepted;
 
 	memset(&req.hdr, 0, sizeof(req.hdr));
 	if (!st->promisc) {
 		rtap_filter_add_macs(&req, dev, st, false);
 		rtap_filter_add(&req, &bcast);
 		rtap_filter_add_macs(&req, dev, st, true);
-		for (i = 0; i < pmd->nb_mc_addrs; i++)
-			rtap_filter_add(&req, &pmd->mc_addrs[i]);
+		for (i = 0; i < st->nb_mc_addrs; i++)
+			rtap_filter_add(&req, &st->mc_addrs[i]);
 		if (st->allmulti)
 			req.hdr.flags = TUN_FLT_ALLMULTI;
 	}
@@ -123,16 +146,27 @@ rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 		return -errno;
 	}
 	rtap_filter_sw(pmd, &req, st->allmulti);
+accepted:
+	if (st->mc_addrs != pmd->mc_addrs) {
+		/* No memcpy from a NULL list: flushing passes none. */
+		if (st->nb_mc_addrs > 0)
+			memcpy(pmd->mc_addrs, st->mc_addrs, st->nb_mc_addrs * sizeof(*st->mc_addrs));
+		pmd->nb_mc_addrs = st->nb_mc_addrs;
+	}
 	return 0;
 }
 
 static void
 rtap_filter_current(const struct rte_eth_dev *dev, struct rtap_filter_state *st)
 {
+	const struct rtap_pmd *pmd = dev->data->dev_private;
+
 	st->promisc = dev->data->promiscuous;
 	st->allmulti = dev->data->all_multicast;
 	st->index = RTAP_FILTER_NO_INDEX;
 	st->addr = NULL;
+	st->mc_addrs = pmd->mc_addrs;
+	st->nb_mc_addrs = pmd->nb_mc_addrs;
 }
 
 int
@@ -227,7 +261,7 @@ int
 rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
 		      uint32_t nb_mc_addrs)
 {
-	struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rtap_filter_state st;
 	uint32_t i;
 
 	if (nb_mc_addrs > RTAP_MAX_MC_ADDRS) {
@@ -242,7 +276,8 @@ rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
 			return -EINVAL;
 		}
 	}
-	memcpy(pmd->mc_addrs, mc_addrs, nb_mc_addrs * sizeof(*mc_addrs));
-	pmd->nb_mc_addrs = nb_mc_addrs;
-	return rtap_filter_sync(dev);
+	rtap_filter_current(dev, &st);
+	st.mc_addrs = mc_addrs;
+	st.nb_mc_addrs = nb_mc_addrs;
+	return rtap_filter_push(dev, &st);
 }
