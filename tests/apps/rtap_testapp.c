@@ -65,6 +65,11 @@
  *   intr_status                      "ok wakeups=N frames=N cpu_ns=<thread CPU time>
  *                                        wake_ns=<CLOCK_MONOTONIC of the last wake-up>"
  *   intr_stop                        end that thread
+ *   flood_start <port> <queue> <len> a thread that sends len-byte frames as fast as it can
+ *   flood_stop                       end it, "ok <sent>"
+ *   reset_check <port> <n>           n times, while the flood runs: reset the stats, read
+ *                                    them; "ok excess=<most opackets beyond what the flood
+ *                                    sent between reset and read>"
  *   pool                             "ok avail=<free mbufs> size=<pool size>"
  *   hold <n> / release               take n mbufs out of the pool / give them back
  *   quit                             close every port and exit
@@ -675,6 +680,89 @@ cmd_mc(uint16_t port, char **addrs, int n)
 	return reply(rte_eth_dev_set_mc_addr_list(port, n > 0 ? mc : NULL, n), "mc");
 }
 
+/* A Tx thread polling beside the control thread, for races with the stats. */
+static pthread_t flood_thread;
+static bool flood_running;
+static uint64_t flood_sent;
+static uint16_t flood_port, flood_queue, flood_len;
+
+static void *
+flood_main(void *arg __rte_unused)
+{
+	struct rte_mbuf *burst[BURST];
+	unsigned int i, n;
+	uint16_t sent;
+
+	while (__atomic_load_n(&flood_running, __ATOMIC_ACQUIRE)) {
+		for (n = 0; n < BURST; n++) {
+			burst[n] = rte_pktmbuf_alloc(pool);
+			if (burst[n] == NULL)
+				break;
+			memset(rte_pktmbuf_append(burst[n], flood_len), 0xff, flood_len);
+		}
+		sent = rte_eth_tx_burst(flood_port, flood_queue, burst, n);
+		for (i = sent; i < n; i++)
+			rte_pktmbuf_free(burst[i]);
+		__atomic_fetch_add(&flood_sent, sent, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static int
+cmd_flood_start(uint16_t port, uint16_t queue, uint16_t len)
+{
+	if (flood_running)
+		return reply_err(-EBUSY, "flood_start");
+	flood_port = port;
+	flood_queue = queue;
+	flood_len = RTE_MAX(len, (uint16_t)RTE_ETHER_HDR_LEN);
+	flood_sent = 0;
+	flood_running = true;
+	if (pthread_create(&flood_thread, NULL, flood_main, NULL) != 0) {
+		flood_running = false;
+		return reply_err(-errno, "flood_start");
+	}
+	printf("ok\n");
+	return 0;
+}
+
+static void
+flood_stop(void)
+{
+	if (!flood_running)
+		return;
+	__atomic_store_n(&flood_running, false, __ATOMIC_RELEASE);
+	pthread_join(flood_thread, NULL);
+}
+
+static int
+cmd_reset_check(uint16_t port, unsigned int n)
+{
+	uint64_t before, after, excess = 0, bin, id;
+	struct rte_eth_stats st;
+	unsigned int i;
+	char name[RTE_ETH_XSTATS_NAME_SIZE];
+
+	/* Counted per packet, where a lost reset shows most often. */
+	snprintf(name, sizeof(name), "tx_q%u_size_64_packets", flood_queue);
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) < 0)
+		return reply_err(-ENOENT, "reset_check");
+	for (i = 0; i < n; i++) {
+		before = __atomic_load_n(&flood_sent, __ATOMIC_ACQUIRE);
+		if (rte_eth_stats_reset(port) < 0 || rte_eth_stats_get(port, &st) < 0 ||
+		    rte_eth_xstats_get_by_id(port, &id, &bin, 1) != 1)
+			return reply_err(-EIO, "reset_check");
+		after = __atomic_load_n(&flood_sent, __ATOMIC_ACQUIRE);
+		/* A burst counted by the driver before the thread adds it: BURST more. */
+		if (st.opackets > after - before + BURST)
+			excess = RTE_MAX(excess, st.opackets - (after - before));
+		if (bin > after - before + BURST)
+			excess = RTE_MAX(excess, bin - (after - before));
+	}
+	printf("ok excess=%" PRIu64 "\n", excess);
+	return 0;
+}
+
 static int
 reply(int ret, const char *what)
 {
@@ -696,6 +784,7 @@ close_all(void)
 	uint16_t port;
 
 	intr_stop();
+	flood_stop();
 	RTE_ETH_FOREACH_DEV(port) {
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
@@ -719,6 +808,9 @@ dispatch(char **argv, int argc)
 	else if (strcmp(c, "intr_stop") == 0) {
 		intr_stop();
 		printf("ok\n");
+	} else if (strcmp(c, "flood_stop") == 0) {
+		flood_stop();
+		printf("ok %" PRIu64 "\n", __atomic_load_n(&flood_sent, __ATOMIC_ACQUIRE));
 	} else if (strcmp(c, "pool") == 0)
 		printf("ok avail=%u size=%u\n", rte_mempool_avail_count(pool), pool->size);
 	else if (strcmp(c, "release") == 0) {
@@ -729,6 +821,10 @@ dispatch(char **argv, int argc)
 		reply_err(-EINVAL, "missing arguments");
 	else if (strcmp(c, "attach") == 0)
 		cmd_attach(argv[1]);
+	else if (strcmp(c, "flood_start") == 0 && argc >= 4)
+		cmd_flood_start(port, queue, atoi(argv[3]));
+	else if (strcmp(c, "reset_check") == 0 && argc >= 3)
+		cmd_reset_check(port, atoi(argv[2]));
 	else if (strcmp(c, "hold") == 0)
 		cmd_hold(atoi(argv[1]));
 	else if (strcmp(c, "detach") == 0)

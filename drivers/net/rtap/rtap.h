@@ -132,7 +132,8 @@ struct rtap_rx_queue {
 	uint64_t offloads;	/* RTE_ETH_RX_OFFLOAD_* enabled */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
-	struct rtap_rx_stats stats;
+	struct rtap_rx_stats stats;	/* written by the polling lcore only */
+	struct rtap_rx_stats stats_base;	/* stats at the last reset (rtap_stats.c) */
 	struct iovec iov[RTAP_IOV_BATCH];
 };
 
@@ -145,7 +146,8 @@ struct rtap_tx_queue {
 	bool started;
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
-	struct rtap_tx_stats stats;
+	struct rtap_tx_stats stats;	/* written by the polling lcore only */
+	struct rtap_tx_stats stats_base;	/* stats at the last reset (rtap_stats.c) */
 	struct iovec iov[RTAP_IOV_BATCH];
 };
 

@@ -12,6 +12,11 @@
  * Frames the kernel could not hand us (queue full, or refused by the
  * destination filter of rtap_filter.c) are counted by the kernel as the TAP's
  * tx_dropped; they are the port's imissed, relative to the last reset.
+ *
+ * Only the polling lcore writes a queue's counters, without atomics. A reset,
+ * from the control thread, telemetry or a secondary, while it counts must not
+ * write them (its increment would put back what the reset cleared): it
+ * records them as the baseline that the reads subtract.
  */
 
 #include <stdio.h>
@@ -76,6 +81,21 @@ rtap_kernel_drops(const struct rte_eth_dev *dev)
 	return drops - pmd->kernel_drops_base;
 }
 
+/* A counter since the last reset; a reset racing the read makes it 0, not huge. */
+static inline uint64_t
+rtap_counter(const void *stats, const void *base, size_t offset)
+{
+	uint64_t b = *(const volatile uint64_t *)RTE_PTR_ADD(base, offset);
+	uint64_t v = *(const volatile uint64_t *)RTE_PTR_ADD(stats, offset);
+
+	return v > b ? v - b : 0;
+}
+
+#define RTAP_RXQ(rxq, field) \
+	rtap_counter(&(rxq)->stats, &(rxq)->stats_base, offsetof(struct rtap_rx_stats, field))
+#define RTAP_TXQ(txq, field) \
+	rtap_counter(&(txq)->stats, &(txq)->stats_base, offsetof(struct rtap_tx_stats, field))
+
 int
 rtap_stats_get(RTAP_STATS_GET_PARAMS)
 {
@@ -85,34 +105,51 @@ rtap_stats_get(RTAP_STATS_GET_PARAMS)
 	memset(stats, 0, sizeof(*stats));
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+		uint64_t packets, bytes, errors;
 
 		if (rxq == NULL)
 			continue;
-		stats->ipackets += rxq->stats.packets;
-		stats->ibytes += rxq->stats.bytes;
-		stats->ierrors += rxq->stats.errors;
-		stats->rx_nombuf += rxq->stats.nombuf;
+		packets = RTAP_RXQ(rxq, packets);
+		bytes = RTAP_RXQ(rxq, bytes);
+		errors = RTAP_RXQ(rxq, errors);
+		stats->ipackets += packets;
+		stats->ibytes += bytes;
+		stats->ierrors += errors;
+		stats->rx_nombuf += RTAP_RXQ(rxq, nombuf);
 		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			q->q_ipackets[i] = rxq->stats.packets;
-			q->q_ibytes[i] = rxq->stats.bytes;
-			q->q_errors[i] = rxq->stats.errors;
+			q->q_ipackets[i] = packets;
+			q->q_ibytes[i] = bytes;
+			q->q_errors[i] = errors;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		const struct rtap_tx_queue *txq = dev->data->tx_queues[i];
+		uint64_t packets, bytes;
 
 		if (txq == NULL)
 			continue;
-		stats->opackets += txq->stats.packets;
-		stats->obytes += txq->stats.bytes;
-		stats->oerrors += txq->stats.errors;
+		packets = RTAP_TXQ(txq, packets);
+		bytes = RTAP_TXQ(txq, bytes);
+		stats->opackets += packets;
+		stats->obytes += bytes;
+		stats->oerrors += RTAP_TXQ(txq, errors);
 		if (q != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			q->q_opackets[i] = txq->stats.packets;
-			q->q_obytes[i] = txq->stats.bytes;
+			q->q_opackets[i] = packets;
+			q->q_obytes[i] = bytes;
 		}
 	}
 	stats->imissed = rtap_kernel_drops(dev);
 	return 0;
+}
+
+/* Every counter of a queue's stats (all uint64_t) becomes its baseline. */
+static void
+rtap_stats_baseline(volatile uint64_t *base, const volatile uint64_t *stats, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size / sizeof(uint64_t); i++)
+		base[i] = stats[i];
 }
 
 int
@@ -122,17 +159,21 @@ rtap_stats_reset(struct rte_eth_dev *dev)
 	uint64_t drops;
 	uint16_t i;
 
+	RTE_BUILD_BUG_ON(sizeof(struct rtap_rx_stats) % sizeof(uint64_t) != 0);
+	RTE_BUILD_BUG_ON(sizeof(struct rtap_tx_stats) % sizeof(uint64_t) != 0);
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
 
 		if (rxq != NULL)
-			memset(&rxq->stats, 0, sizeof(rxq->stats));
+			rtap_stats_baseline((uint64_t *)&rxq->stats_base,
+					    (const uint64_t *)&rxq->stats, sizeof(rxq->stats));
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct rtap_tx_queue *txq = dev->data->tx_queues[i];
 
 		if (txq != NULL)
-			memset(&txq->stats, 0, sizeof(txq->stats));
+			rtap_stats_baseline((uint64_t *)&txq->stats_base,
+					    (const uint64_t *)&txq->stats, sizeof(txq->stats));
 	}
 	if (rtap_link_kernel_drops(dev, &drops) == 0)
 		pmd->kernel_drops_base = drops;
@@ -176,23 +217,25 @@ rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
 }
 
 /*
- * One queue's extended stats from its counters (NULL for a queue not set up
- * yet, which reads as zeros and keeps ids stable) and size buckets; how many.
+ * One queue's extended stats from its counters and their baseline (NULL for a
+ * queue not set up yet, which reads as zeros and keeps ids stable), then its
+ * size buckets at bins_offset; how many.
  */
 static unsigned int
 rtap_queue_xstats(struct rte_eth_xstat *xstats, unsigned int id, const void *stats,
-		  const uint64_t *bins, const struct rtap_xstat *table, unsigned int nb)
+		  const void *base, size_t bins_offset, const struct rtap_xstat *table,
+		  unsigned int nb)
 {
 	unsigned int n = 0, j;
 
 	for (j = 0; j < nb; j++, n++) {
 		xstats[n].id = id + n;
-		xstats[n].value = stats == NULL ? 0 :
-			*(const uint64_t *)((const char *)stats + table[j].offset);
+		xstats[n].value = stats == NULL ? 0 : rtap_counter(stats, base, table[j].offset);
 	}
 	for (j = 0; j < RTAP_SIZE_BINS; j++, n++) {
 		xstats[n].id = id + n;
-		xstats[n].value = bins == NULL ? 0 : bins[j];
+		xstats[n].value = stats == NULL ? 0 :
+			rtap_counter(stats, base, bins_offset + j * sizeof(uint64_t));
 	}
 	return n;
 }
@@ -212,14 +255,16 @@ rtap_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned 
 		const struct rtap_rx_queue *rxq = dev->data->rx_queues[q];
 
 		i += rtap_queue_xstats(xstats + i, i, rxq ? &rxq->stats : NULL,
-				       rxq ? rxq->stats.size_bins : NULL,
+				       rxq ? &rxq->stats_base : NULL,
+				       offsetof(struct rtap_rx_stats, size_bins),
 				       rtap_rxq_xstats, RTE_DIM(rtap_rxq_xstats));
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
 		const struct rtap_tx_queue *txq = dev->data->tx_queues[q];
 
 		i += rtap_queue_xstats(xstats + i, i, txq ? &txq->stats : NULL,
-				       txq ? txq->stats.size_bins : NULL,
+				       txq ? &txq->stats_base : NULL,
+				       offsetof(struct rtap_tx_stats, size_bins),
 				       rtap_txq_xstats, RTE_DIM(rtap_txq_xstats));
 	}
 	return count;
