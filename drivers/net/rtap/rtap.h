@@ -123,7 +123,8 @@ struct rtap_rx_queue {
 	uint16_t nb_desc;	/* most reads one burst posts */
 	uint16_t inflight;	/* reads posted and not yet reaped */
 	uint32_t frame_size;	/* the longest frame accepted, vnet header excluded */
-	bool started;
+	/* Set by the control thread once the ring is ready, read by the polling one. */
+	RTE_ATOMIC(bool) started;
 	bool draining;		/* frames are queued: read without waiting */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
 	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
@@ -143,7 +144,7 @@ struct rtap_tx_queue {
 	uint16_t queue_id;
 	uint16_t nb_desc;	/* writes allowed in flight */
 	uint16_t inflight;	/* writes posted and not yet reaped */
-	bool started;
+	RTE_ATOMIC(bool) started;	/* as in rtap_rx_queue */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
 	struct rtap_tx_stats stats;	/* written by the polling lcore only */
@@ -390,6 +391,14 @@ const char *rtap_mp_req_name(const struct rte_mp_msg *req);
 int rtap_mp_reply_fd(const struct rte_mp_msg *reply);
 
 /* rtap_rxtx.c */
+/*
+ * A start publishes the queue's ring (release) to the thread polling it
+ * (acquire). A stop relies on the application: the queue is quiet by then.
+ */
+#define RTAP_QUEUE_STARTED(q) \
+	rte_atomic_load_explicit(&(q)->started, rte_memory_order_acquire)
+#define RTAP_QUEUE_SET_STARTED(q, on) \
+	rte_atomic_store_explicit(&(q)->started, (on), rte_memory_order_release)
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 uint16_t rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 int rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_desc,

@@ -277,7 +277,7 @@ bool
 rtap_rx_arm(struct rtap_rx_queue *rxq)
 {
 	/* A stopped queue's ring has no file: a read there would outlive the stop. */
-	if (!rxq->started)
+	if (!RTAP_QUEUE_STARTED(rxq))
 		return true;
 	if (rxq->draining)
 		return false;
@@ -302,7 +302,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	uint16_t nb_rx, i;
 	uint64_t nb_bytes = 0;
 
-	if (unlikely(!rxq->started))
+	if (unlikely(!RTAP_QUEUE_STARTED(rxq)))
 		return 0;
 
 	rtap_ring_run_tasks(&rxq->ring);
@@ -450,7 +450,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	uint16_t i, nb_sent = 0;
 	int ret;
 
-	if (unlikely(!txq->started))
+	if (unlikely(!RTAP_QUEUE_STARTED(txq)))
 		return 0;
 
 	rtap_tx_reap(txq);
@@ -653,7 +653,7 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	const struct rtap_proc *proc = dev->process_private;
 	int ret;
 
-	if (rxq->started)
+	if (RTAP_QUEUE_STARTED(rxq))
 		return 0;
 	/* Queue offloads are a subset of the port's (no per-queue capability). */
 	rxq->offloads = dev->data->dev_conf.rxmode.offloads;
@@ -668,7 +668,7 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	rxq->detached = false;
 	rxq->draining = false;
 	/* The first burst posts the first read: see rtap_rx_arm(). */
-	rxq->started = true;
+	RTAP_QUEUE_SET_STARTED(rxq, true);
 	dev->data->rx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
 }
@@ -678,9 +678,9 @@ rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_rx_queue *rxq = dev->data->rx_queues[queue_id];
 
-	if (!rxq->started)
+	if (!RTAP_QUEUE_STARTED(rxq))
 		return 0;
-	rxq->started = false;
+	RTAP_QUEUE_SET_STARTED(rxq, false);
 	rtap_ring_cancel(&rxq->ring, &rxq->inflight, &rxq->nb_iov);
 	io_uring_unregister_files(&rxq->ring);
 	rxq->waiting = NULL;
@@ -698,13 +698,13 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	const struct rtap_pmd *pmd = dev->data->dev_private;
 	int ret;
 
-	if (txq->started)
+	if (RTAP_QUEUE_STARTED(txq))
 		return 0;
 	/* More Tx than Rx queues share the kernel queues round robin. */
 	ret = rtap_ring_set_fd(&txq->ring, proc->fds[queue_id % pmd->nb_queue_fds]);
 	if (ret < 0)
 		return ret;
-	txq->started = true;
+	RTAP_QUEUE_SET_STARTED(txq, true);
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
 }
@@ -714,9 +714,9 @@ rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
 
-	if (!txq->started)
+	if (!RTAP_QUEUE_STARTED(txq))
 		return 0;
-	txq->started = false;
+	RTAP_QUEUE_SET_STARTED(txq, false);
 	rtap_tx_reap(txq);
 	rtap_ring_cancel(&txq->ring, &txq->inflight, &txq->nb_iov);
 	io_uring_unregister_files(&txq->ring);
