@@ -22,9 +22,8 @@
 /*
  * 23.11: rte_stdatomic.h names the memory orders and wraps atomic objects
  * (RTE_ATOMIC) and their loads and stores. Before, fences took the compiler's
- * orders, which C11's memory_order_* equal, and atomics were the compiler's
- * builtins on plain objects: what rte_stdatomic.h itself expands to unless
- * DPDK is built with enable_stdatomic.
+ * orders, which C11's memory_order_* equal, and C11's atomics are what
+ * rte_stdatomic.h expands to when DPDK is built with enable_stdatomic.
  */
 #if RTAP_DPDK_AT_LEAST(23, 11)
 #include <rte_stdatomic.h>
@@ -34,9 +33,9 @@
 #define rte_memory_order_acquire	memory_order_acquire
 #define rte_memory_order_release	memory_order_release
 #define rte_memory_order_seq_cst	memory_order_seq_cst
-#define RTE_ATOMIC(type)		type
-#define rte_atomic_load_explicit(ptr, mo)	__atomic_load_n(ptr, mo)
-#define rte_atomic_store_explicit(ptr, val, mo)	__atomic_store_n(ptr, val, mo)
+#define RTE_ATOMIC(type)		_Atomic(type)
+#define rte_atomic_load_explicit(ptr, mo)	atomic_load_explicit(ptr, mo)
+#define rte_atomic_store_explicit(ptr, val, mo)	atomic_store_explicit(ptr, val, mo)
 #endif
 
 /*

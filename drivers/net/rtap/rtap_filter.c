@@ -150,7 +150,8 @@ accepted:
 	if (st->mc_addrs != pmd->mc_addrs) {
 		/* No memcpy from a NULL list: flushing passes none. */
 		if (st->nb_mc_addrs > 0)
-			memcpy(pmd->mc_addrs, st->mc_addrs, st->nb_mc_addrs * sizeof(*st->mc_addrs));
+			memcpy(pmd->mc_addrs, st->mc_addrs,
+			       st->nb_mc_addrs * sizeof(*st->mc_addrs));
 		pmd->nb_mc_addrs = st->nb_mc_addrs;
 	}
 	return 0;

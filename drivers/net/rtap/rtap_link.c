@@ -98,7 +98,7 @@ rtap_nl_parse(const void *buf, ssize_t len, const struct sockaddr_nl *from,
 				return -EBADMSG;
 			if (err->error != 0)
 				return err->error > 0 ? -EBADMSG : err->error;
-			continue;	/* an acknowledgement */
+			continue;	/* an ACK */
 		}
 		if ((nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) ||
 		    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
@@ -304,14 +304,17 @@ rtap_link_intr_handler(void *arg)
 	struct rte_eth_dev *dev = arg;
 	struct rtap_proc *proc = dev->process_private;
 	int fd = rte_intr_fd_get(proc->link_intr);
-	char buf[RTAP_NL_BUFSZ] __rte_aligned(NLMSG_ALIGNTO);
+	union {
+		struct nlmsghdr nh;	/* aligned as the walk reads it */
+		char bytes[RTAP_NL_BUFSZ];
+	} buf;
 	struct sockaddr_nl from;
 	socklen_t from_len;
 	ssize_t len;
 
 	for (;;) {
 		from_len = sizeof(from);
-		len = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+		len = recvfrom(fd, buf.bytes, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
 			       &from_len);
 		if (len < 0 && errno == ENOBUFS) {
 			/* Events were lost: the current state is what matters. */
@@ -321,7 +324,7 @@ rtap_link_intr_handler(void *arg)
 		}
 		if (len <= 0)
 			return;
-		if (rtap_nl_parse(buf, len, from_len == sizeof(from) ? &from : NULL,
+		if (rtap_nl_parse(buf.bytes, len, from_len == sizeof(from) ? &from : NULL,
 				  rtap_link_event_cb, dev) > 0)
 			return;
 	}

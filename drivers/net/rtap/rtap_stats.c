@@ -91,10 +91,20 @@ rtap_counter(const void *stats, const void *base, size_t offset)
 	return v > b ? v - b : 0;
 }
 
-#define RTAP_RXQ(rxq, field) \
-	rtap_counter(&(rxq)->stats, &(rxq)->stats_base, offsetof(struct rtap_rx_stats, field))
-#define RTAP_TXQ(txq, field) \
-	rtap_counter(&(txq)->stats, &(txq)->stats_base, offsetof(struct rtap_tx_stats, field))
+static inline uint64_t
+rtap_rxq_counter(const struct rtap_rx_queue *rxq, size_t offset)
+{
+	return rtap_counter(&rxq->stats, &rxq->stats_base, offset);
+}
+
+static inline uint64_t
+rtap_txq_counter(const struct rtap_tx_queue *txq, size_t offset)
+{
+	return rtap_counter(&txq->stats, &txq->stats_base, offset);
+}
+
+#define RTAP_RXQ(rxq, field)	rtap_rxq_counter(rxq, offsetof(struct rtap_rx_stats, field))
+#define RTAP_TXQ(txq, field)	rtap_txq_counter(txq, offsetof(struct rtap_tx_stats, field))
 
 int
 rtap_stats_get(RTAP_STATS_GET_PARAMS)
