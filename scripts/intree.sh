@@ -81,12 +81,27 @@ else
 	failed=$((failed + 1))
 fi
 
+# The kernel's checkpatch.pl is --strict for drivers/net/ and there misreads
+# two C11 constructs DPDK's own drivers use: RTE_ATOMIC(type) field (as a
+# cast followed by a space) and the _Atomic keyword (as CamelCase). Those
+# CHECKs, and only those, are reported and allowed; any other message fails.
 log "devtools/checkpatches.sh on the patch"
-if DPDK_CHECKPATCH_PATH=$checkpatch devtools/checkpatches.sh rtap.patch >checkpatches.log 2>&1; then
-	cat checkpatches.log
+DPDK_CHECKPATCH_PATH=$checkpatch devtools/checkpatches.sh rtap.patch >checkpatches.log 2>&1
+cat checkpatches.log
+# Each message with the patch line it is about: those not of the two kinds.
+other=$(awk '/^Warning in/ { print; next }
+	/^(ERROR|WARNING|CHECK):/ { msg = $0; next }
+	msg != "" && /^\+/ {
+		if (!(msg ~ /^CHECK:SPACING: No space is necessary after a cast$/ && /RTE_ATOMIC\(/) &&
+		    !(msg ~ /^CHECK:CAMELCASE: Avoid CamelCase: <_Atomic>$/))
+			print msg ": " $0
+		msg = ""
+	}' checkpatches.log)
+if grep -q '1/1 valid patch' checkpatches.log ||
+	{ [ -z "$other" ] && grep -q '^total: 0 errors, 0 warnings' checkpatches.log; }; then
+	log "checkpatches: clean$(grep -q '1/1 valid' checkpatches.log || echo ' but for the known RTE_ATOMIC/_Atomic CHECKs above')"
 	passed=$((passed + 1))
 else
-	cat checkpatches.log
 	log "checkpatches: FAILED"
 	failed=$((failed + 1))
 fi
