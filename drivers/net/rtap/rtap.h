@@ -43,8 +43,14 @@ extern int rtap_logtype;
  * so a read that fills the buffer to the last byte is known to be too long.
  */
 #define RTAP_RX_CAPACITY(frame_size)	((frame_size) + 1)
-/* The largest frame the kernel hands us with a GSO (LRO) header. */
-#define RTAP_GSO_MAX_FRAME	65535
+/* The largest LRO packet an application may ask for (max_lro_pkt_size). */
+#define RTAP_LRO_MAX_PKT	65535
+/*
+ * The largest frame the kernel hands us with a GSO (LRO) header: an IP
+ * packet of up to 64 KB behind the Ethernet header (skbs of up to 65549
+ * bytes before Linux 6.7), and the VLAN tags tun_put_user() inserts.
+ */
+#define RTAP_GSO_MAX_FRAME	(RTAP_LRO_MAX_PKT + RTAP_FRAME_OVERHEAD)
 /* iovecs one burst stages before it must submit; also the kernel's UIO_MAXIOV. */
 #define RTAP_IOV_BATCH		1024
 

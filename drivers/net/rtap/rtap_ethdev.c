@@ -201,7 +201,7 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_mtu = RTAP_MAX_MTU;
 	info->max_rx_pktlen = RTAP_MAX_MTU + RTAP_FRAME_OVERHEAD;
 	/* The kernel coalesces up to a 64 KB GSO frame. */
-	info->max_lro_pkt_size = RTAP_GSO_MAX_FRAME;
+	info->max_lro_pkt_size = RTAP_LRO_MAX_PKT;
 	info->min_rx_bufsize = RTE_PKTMBUF_HEADROOM + 1;
 	info->rx_desc_lim = (struct rte_eth_desc_lim) {
 		.nb_max = RTAP_MAX_DESC,
