@@ -67,6 +67,9 @@
  *   intr_stop                        end that thread
  *   flood_start <port> <queue> <len> a thread that sends len-byte frames as fast as it can
  *   flood_stop                       end it, "ok <sent>"
+ *   poll_start <port> <nb_queues>    a thread that polls Rx queues 0..nb_queues-1 round robin
+ *                                    and frees what it receives
+ *   poll_stop                        end it, "ok <received>"
  *   reset_check <port> <n>           n times, while the flood runs: reset the stats, read
  *                                    them; "ok excess=<most opackets beyond what the flood
  *                                    sent between reset and read>"
@@ -735,6 +738,53 @@ flood_stop(void)
 	pthread_join(flood_thread, NULL);
 }
 
+/* An Rx thread polling beside the control thread, for the stress run. */
+static pthread_t poll_thread;
+static bool poll_running;
+static uint64_t poll_received;
+static uint16_t poll_port, poll_nb_queues;
+
+static void *
+poll_main(void *arg __rte_unused)
+{
+	struct rte_mbuf *burst[BURST];
+	uint16_t q = 0, n;
+
+	while (__atomic_load_n(&poll_running, __ATOMIC_ACQUIRE)) {
+		n = rte_eth_rx_burst(poll_port, q, burst, BURST);
+		rte_pktmbuf_free_bulk(burst, n);
+		__atomic_fetch_add(&poll_received, n, __ATOMIC_RELEASE);
+		q = (q + 1) % poll_nb_queues;
+	}
+	return NULL;
+}
+
+static int
+cmd_poll_start(uint16_t port, uint16_t nb_queues)
+{
+	if (poll_running || nb_queues == 0)
+		return reply_err(poll_running ? -EBUSY : -EINVAL, "poll_start");
+	poll_port = port;
+	poll_nb_queues = nb_queues;
+	poll_received = 0;
+	poll_running = true;
+	if (pthread_create(&poll_thread, NULL, poll_main, NULL) != 0) {
+		poll_running = false;
+		return reply_err(-errno, "poll_start");
+	}
+	printf("ok\n");
+	return 0;
+}
+
+static void
+poll_stop(void)
+{
+	if (!poll_running)
+		return;
+	__atomic_store_n(&poll_running, false, __ATOMIC_RELEASE);
+	pthread_join(poll_thread, NULL);
+}
+
 static int
 cmd_reset_check(uint16_t port, unsigned int n)
 {
@@ -785,6 +835,7 @@ close_all(void)
 
 	intr_stop();
 	flood_stop();
+	poll_stop();
 	RTE_ETH_FOREACH_DEV(port) {
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
@@ -811,6 +862,9 @@ dispatch(char **argv, int argc)
 	} else if (strcmp(c, "flood_stop") == 0) {
 		flood_stop();
 		printf("ok %" PRIu64 "\n", __atomic_load_n(&flood_sent, __ATOMIC_ACQUIRE));
+	} else if (strcmp(c, "poll_stop") == 0) {
+		poll_stop();
+		printf("ok %" PRIu64 "\n", __atomic_load_n(&poll_received, __ATOMIC_ACQUIRE));
 	} else if (strcmp(c, "pool") == 0)
 		printf("ok avail=%u size=%u\n", rte_mempool_avail_count(pool), pool->size);
 	else if (strcmp(c, "release") == 0) {
@@ -821,6 +875,8 @@ dispatch(char **argv, int argc)
 		reply_err(-EINVAL, "missing arguments");
 	else if (strcmp(c, "attach") == 0)
 		cmd_attach(argv[1]);
+	else if (strcmp(c, "poll_start") == 0 && argc >= 3)
+		cmd_poll_start(port, queue);
 	else if (strcmp(c, "flood_start") == 0 && argc >= 4)
 		cmd_flood_start(port, queue, atoi(argv[3]));
 	else if (strcmp(c, "reset_check") == 0 && argc >= 3)
