@@ -61,16 +61,25 @@ rtap_nl_open(int tap_fd, uint32_t groups)
 static void
 rtap_nl_parse_attrs(const struct nlmsghdr *nh, struct rtap_nl_link *link)
 {
-	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
-	const struct rtattr *rta = IFLA_RTA(ifi);
-	int len = IFLA_PAYLOAD(nh);
+	/* The walk of RTA_OK()/RTA_NEXT(), whose casts drop const. */
+	const char *p = (const char *)nh + NLMSG_SPACE(sizeof(struct ifinfomsg));
+	size_t rem = nh->nlmsg_len - NLMSG_SPACE(sizeof(struct ifinfomsg));
 
-	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+	while (rem >= sizeof(struct rtattr)) {
+		const struct rtattr *rta = (const void *)p;
+		size_t step = RTA_ALIGN(rta->rta_len);
+
+		if (rta->rta_len < sizeof(*rta) || rta->rta_len > rem)
+			return;
 		if (rta->rta_type == IFLA_STATS64 &&
-		    RTA_PAYLOAD(rta) >= sizeof(link->stats)) {
-			memcpy(&link->stats, RTA_DATA(rta), sizeof(link->stats));
+		    rta->rta_len - RTA_LENGTH(0) >= sizeof(link->stats)) {
+			memcpy(&link->stats, p + RTA_LENGTH(0), sizeof(link->stats));
 			link->has_stats = true;
 		}
+		if (step >= rem)
+			return;
+		p += step;
+		rem -= step;
 	}
 }
 
@@ -78,39 +87,49 @@ int
 rtap_nl_parse(const void *buf, ssize_t len, const struct sockaddr_nl *from,
 	      rtap_nl_link_cb cb, void *arg)
 {
-	const struct nlmsghdr *nh = buf;
+	/* The walk of NLMSG_OK()/NLMSG_NEXT(), unsigned and without casts from const. */
+	const char *p = buf;
 	struct rtap_nl_link link;
-	int rem, ret;
+	size_t rem;
+	int ret;
 
 	if (from == NULL || from->nl_family != AF_NETLINK || from->nl_pid != 0)
 		return -EPERM;
 	if (len < 0)
 		return -EINVAL;
-	/* Signed: NLMSG_NEXT takes the aligned length, past the end of a short tail. */
-	rem = len > INT_MAX ? INT_MAX : (int)len;
-	for (; NLMSG_OK(nh, rem); nh = NLMSG_NEXT(nh, rem)) {
+	for (rem = len; rem >= sizeof(struct nlmsghdr); ) {
+		const struct nlmsghdr *nh = (const void *)p;
+		const void *data = p + NLMSG_HDRLEN;
+		size_t step = NLMSG_ALIGN(nh->nlmsg_len);
+
+		if (nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > rem)
+			break;
 		if (nh->nlmsg_type == NLMSG_DONE)
 			return 0;
 		if (nh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *err = NLMSG_DATA(nh);
+			const struct nlmsgerr *err = data;
 
 			if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
 				return -EBADMSG;
 			if (err->error != 0)
 				return err->error > 0 ? -EBADMSG : err->error;
-			continue;	/* an ACK */
+		} else if ((nh->nlmsg_type == RTM_NEWLINK || nh->nlmsg_type == RTM_DELLINK) &&
+			   nh->nlmsg_len >= NLMSG_SPACE(sizeof(struct ifinfomsg))) {
+			const struct ifinfomsg *ifi = data;
+
+			memset(&link, 0, sizeof(link));
+			link.type = nh->nlmsg_type;
+			link.if_index = ifi->ifi_index;
+			link.flags = ifi->ifi_flags;
+			rtap_nl_parse_attrs(nh, &link);
+			ret = cb(&link, arg);
+			if (ret != 0)
+				return ret;
 		}
-		if ((nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) ||
-		    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-			continue;
-		memset(&link, 0, sizeof(link));
-		link.type = nh->nlmsg_type;
-		link.if_index = ((const struct ifinfomsg *)NLMSG_DATA(nh))->ifi_index;
-		link.flags = ((const struct ifinfomsg *)NLMSG_DATA(nh))->ifi_flags;
-		rtap_nl_parse_attrs(nh, &link);
-		ret = cb(&link, arg);
-		if (ret != 0)
-			return ret;
+		if (step >= rem)
+			break;
+		p += step;
+		rem -= step;
 	}
 	return 0;
 }
