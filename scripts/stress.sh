@@ -8,9 +8,8 @@
 #   scripts/stress.sh 30                                        # as CI runs it
 #   RTAP_TESTAPP=build-asan/tests/rtap_testapp scripts/stress.sh 3600   # an hour under ASan
 #
-# CI runs it for RTAP_STRESS_SECONDS under ASan (scripts/test.sh, after the
-# sanitizer stage has built build-asan/). Needs root; ends with
-# "N passed, N failed".
+# CI runs it for RTAP_STRESS_SECONDS (30) under ASan, in
+# scripts/test-sanitize.sh. Needs root; ends with "N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

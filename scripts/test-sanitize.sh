@@ -57,6 +57,8 @@ stage "unit tests, valgrind" meson test -C build --suite unit --print-errorlogs 
 # shellcheck disable=SC2086
 stage "system tests, ASan test app" env RTAP_TESTAPP="$top/$asan/tests/rtap_testapp" \
 	/usr/bin/python3 -m pytest -q -ra -p no:cacheprovider $tests
+stage "stress, ASan test app" env RTAP_TESTAPP="$top/$asan/tests/rtap_testapp" \
+	bash scripts/stress.sh "${RTAP_STRESS_SECONDS:-30}"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
