@@ -174,6 +174,8 @@ make_cmd() { # out
 		echo "export HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1"
 		printf 'cd %q || exit 125\n' "$top"
 		echo "ip link set lo up"
+		# No /dev/net/tun until tun is loaded: no systemd here makes the static node.
+		echo "modprobe -q tun"
 		if [ -n "${RTAP_GUEST_CMD:-}" ]; then
 			echo "$RTAP_GUEST_CMD"
 		else
@@ -232,11 +234,12 @@ for k in "${kernels[@]}"; do
 		-append "console=ttyS0 quiet panic=-1 8250.nr_uarts=1" \
 		-display none -monitor none -serial stdio -no-reboot -nic none \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		</dev/null 2>&1 | tr -d '\r' | tee "$out"
+		</dev/null 2>&1 | sed -u 's/\r$//' | tee "$out"
 	t1=$(date +%s)
 	rm -rf "$work"
 	rc=$(sed -n 's/^RC=\([0-9]*\)$/\1/p' "$out" | tail -n 1)
-	summary=$(grep -E '^=+ .*(passed|failed|error|skipped|no tests ran).* in [0-9.]+s' "$out" | tail -n 1)
+	# pytest's last line, with -q without the ==== around it.
+	summary=$(grep -E '^(=+ )?([0-9]+ [a-z]+(, )?)+ in [0-9.]+s|^(=+ )?no tests ran' "$out" | tail -n 1)
 	p=$(grep -o '[0-9]\+ passed' <<<"$summary" | grep -o '[0-9]\+')
 	f=$(grep -o '[0-9]\+ \(failed\|error\|errors\)' <<<"$summary" | grep -o '[0-9]\+' | paste -sd+ | bc)
 	s=$(grep -o '[0-9]\+ skipped' <<<"$summary" | grep -o '[0-9]\+')
