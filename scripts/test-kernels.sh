@@ -66,13 +66,15 @@ fi
 file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
 	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || die "/bin/busybox is not static (busybox-static)"
 
-# The newest package of a kernel series: signed amd64 images, else unsigned.
+# The newest amd64 image of a kernel series, signed or not (bookworm-security
+# has only unsigned 6.12 images of the newest release); signed on a tie.
 resolve_package() { # prefix
-	local re=${1//./\\.} names
+	local re=${1//./\\.} names newest
 	names=$(apt-cache search --names-only "^linux-image-$re[.-][0-9]" | awk '{ print $1 }' |
-		grep -vE -- '-(cloud|rt|dbg)-' | grep -vE -- '-dbg$')
-	{ grep -E -- '-amd64$' <<<"$names" || grep -E -- '-amd64-unsigned$' <<<"$names"; } |
-		sort -V | tail -n 1
+		grep -E -- '-amd64(-unsigned)?$' | grep -vE -- '-(cloud|rt|dbg)-')
+	newest=$(sed 's/-unsigned$//' <<<"$names" | sort -V | tail -n 1)
+	[ -n "$newest" ] || return 0
+	grep -qx -- "$newest" <<<"$names" && echo "$newest" || echo "$newest-unsigned"
 }
 
 # Fetch and extract a kernel package once; prints the directory.
@@ -149,7 +151,8 @@ make_initrd() { # moddir kver cmd-file out
 	mount -t devpts devpts /newroot/dev/pts
 	mount -t tmpfs tmpfs /newroot/dev/shm
 	mount -t tmpfs tmpfs /newroot/tmp
-	mount -t tmpfs tmpfs /newroot/run
+	# EAL refuses plugins below a world-writable directory: /run is 755.
+	mount -t tmpfs -o mode=755 tmpfs /newroot/run
 	cp /cmd /newroot/tmp/rtap-guest-cmd
 	# The kernel runs /sbin/modprobe in this root: hand it to the guest's kmod.
 	printf '#!/bin/sh\nexec chroot /newroot /sbin/modprobe "$@"\n' >/sbin/modprobe
@@ -172,6 +175,9 @@ make_cmd() { # out
 	{
 		echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 		echo "export HOME=/root LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1"
+		# Timing bounds of the tests stretch by this under emulation.
+		echo "export RTAP_SLOW=${RTAP_SLOW:-10}"
+		[ -z "${RTAP_BUILD:-}" ] || printf 'export RTAP_BUILD=%q\n' "$RTAP_BUILD"
 		printf 'cd %q || exit 125\n' "$top"
 		echo "ip link set lo up"
 		# No /dev/net/tun until tun is loaded: no systemd here makes the static node.
