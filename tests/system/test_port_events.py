@@ -8,7 +8,7 @@ import struct
 import time
 from pathlib import Path
 
-from conftest import frame, sh
+from conftest import SLOW, frame, sh
 from test_datapath import tap_port
 
 
@@ -62,7 +62,7 @@ def test_rx_interrupt_wakes_blocked_worker(app, names, raw_socket):
         time.sleep(0.05)
     assert min(latencies) > 0
     # The median: one unlucky scheduling slot on a shared machine is no defect.
-    assert statistics.median(latencies) < 10e6, latencies
+    assert statistics.median(latencies) < 10e6 * SLOW, latencies
     app.cmd("intr_stop")
     assert app.stats(port)["ipackets"] == 6
     # Link events still work with Rx interrupts armed.

@@ -132,6 +132,8 @@ struct rtap_rx_queue {
 	/* Set by the control thread once the ring is ready, read by the polling one. */
 	RTE_ATOMIC(bool) started;
 	bool draining;		/* frames are queued: read without waiting */
+	bool nowait;		/* RWF_NOWAIT reads work (tun, Linux 6.4+) */
+	int fd;			/* the TAP queue fd: readv drain without nowait */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
 	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
 	uint16_t nb_spare;

@@ -190,13 +190,18 @@ rtap_rx_read_queued(struct rtap_rx_queue *rxq, uint16_t n)
 static void
 rtap_rx_drop(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 {
-	if (res == -EAGAIN) {
-		/* The kernel queue is empty: wait for the next frame. */
+	/*
+	 * Any failed read ends the drain: -EAGAIN means the kernel queue is
+	 * empty, and an error would come back on every read of the next burst
+	 * too. The waiting read takes over and brings the next frame.
+	 */
+	if (res < 0)
 		rxq->draining = false;
+	if (res == -EAGAIN) {
+		/* Not an error: the queue is empty. */
 	} else if (res == -EBADFD || res == -EBADF) {
 		/* The kernel interface was deleted: reading again would spin. */
 		rxq->detached = true;
-		rxq->draining = false;
 		rxq->stats.io_errors++;
 		rxq->stats.errors++;
 	} else {
@@ -267,6 +272,45 @@ rtap_rx_reap(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t nb_pkts
 }
 
 /*
+ * The drain of kernels whose TAP fd takes no RWF_NOWAIT read (tun gained
+ * FMODE_NOWAIT in Linux 6.4; before, such a read fails with -EOPNOTSUPP, and
+ * one without the flag waits in poll even on an empty queue, where every
+ * waiting read is woken for every frame). The fd is O_NONBLOCK, so readv()
+ * returns a queued frame or -EAGAIN: up to n frames, one system call each,
+ * read in the order the kernel queued them.
+ */
+static uint16_t
+rtap_rx_readv_queued(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t n)
+{
+	struct iovec iov[RTAP_MAX_SEGS];
+	uint16_t nb_rx = 0;
+
+	while (n-- > 0) {
+		struct rte_mbuf *mb = rtap_rx_get(rxq);
+		struct rte_mbuf *seg;
+		unsigned int i;
+		ssize_t res;
+
+		if (unlikely(mb == NULL))
+			break;
+		iov[0].iov_base = rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN);
+		iov[0].iov_len = RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb);
+		for (i = 1, seg = mb->next; seg != NULL; i++, seg = seg->next) {
+			iov[i].iov_base = rte_pktmbuf_mtod(seg, void *);
+			iov[i].iov_len = rte_pktmbuf_tailroom(seg);
+		}
+		res = readv(rxq->fd, iov, i);
+		if (unlikely(res < 0)) {
+			rtap_rx_drop(rxq, mb, -errno);
+			break;
+		}
+		if (rtap_rx_complete(rxq, mb, res))
+			bufs[nb_rx++] = mb;
+	}
+	return nb_rx;
+}
+
+/*
  * Have a read wait for the next frame once the queue is drained. Only the
  * polling thread posts reads (this runs in its Rx burst, or when it arms the
  * Rx interrupt): a request's completion work runs in the task that submitted
@@ -293,7 +337,9 @@ rtap_rx_arm(struct rtap_rx_queue *rxq)
  * with 512, measured on 6.18). One read waits while the queue is idle; once
  * it brings a frame, each burst reads what is queued with RWF_NOWAIT reads
  * that the kernel completes within a single submit, until one finds the queue
- * empty and the waiting read is posted again.
+ * empty and the waiting read is posted again. Where the kernel has no
+ * RWF_NOWAIT read of a TAP fd, the drain is readv() instead (see
+ * rtap_rx_readv_queued()).
  */
 uint16_t
 rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
@@ -308,8 +354,12 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	rtap_ring_run_tasks(&rxq->ring);
 	nb_rx = rtap_rx_reap(rxq, bufs, nb_pkts);
 	if (rxq->draining && nb_rx < nb_pkts) {
-		rtap_rx_read_queued(rxq, RTE_MIN(nb_pkts - nb_rx, rxq->nb_desc));
-		nb_rx += rtap_rx_reap(rxq, bufs + nb_rx, nb_pkts - nb_rx);
+		if (likely(rxq->nowait)) {
+			rtap_rx_read_queued(rxq, RTE_MIN(nb_pkts - nb_rx, rxq->nb_desc));
+			nb_rx += rtap_rx_reap(rxq, bufs + nb_rx, nb_pkts - nb_rx);
+		} else {
+			nb_rx += rtap_rx_readv_queued(rxq, bufs + nb_rx, nb_pkts - nb_rx);
+		}
 	}
 	rtap_rx_arm(rxq);
 
@@ -646,6 +696,68 @@ rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_tx_d
 	return 0;
 }
 
+/* Submit one request on an idle ring and return its result. */
+static int
+rtap_ring_probe_one(struct io_uring *ring, struct io_uring_sqe *sqe)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	io_uring_sqe_set_data(sqe, NULL);
+	ret = io_uring_submit_and_wait(ring, 1);
+	if (ret < 0)
+		return ret;
+	ret = io_uring_peek_cqe(ring, &cqe);
+	if (ret < 0)
+		return ret;
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/*
+ * What the kernel offers this queue, asked at every start (the ring is idle):
+ * - cancelling every request of a ring (IORING_ASYNC_CANCEL_ANY, Linux 5.19),
+ *   without which a stop could not collect the reads it posted: refused;
+ * - non-waiting reads of the TAP fd (RWF_NOWAIT, tun's FMODE_NOWAIT since
+ *   Linux 6.4), which pick the drain. A read of zero bytes takes no frame:
+ *   it completes with 0 where the flag works and -EOPNOTSUPP where it does
+ *   not. Both complete within the submit, so nothing is left posted by this
+ *   (control) thread.
+ */
+static int
+rtap_rx_probe(struct rtap_rx_queue *rxq)
+{
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	sqe = io_uring_get_sqe(&rxq->ring);
+	if (sqe == NULL)
+		return -EBUSY;
+	io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+	ret = rtap_ring_probe_one(&rxq->ring, sqe);
+	if (ret == -EINVAL) {
+		PMD_LOG(ERR, "port %u Rx queue %u: kernel lacks IORING_ASYNC_CANCEL_ANY (Linux 5.19)",
+			rxq->port_id, rxq->queue_id);
+		return -ENOTSUP;
+	}
+
+	sqe = io_uring_get_sqe(&rxq->ring);
+	if (sqe == NULL)
+		return -EBUSY;
+	io_uring_prep_read(sqe, RTAP_RING_FD, rxq->iov, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->rw_flags = RWF_NOWAIT;
+	ret = rtap_ring_probe_one(&rxq->ring, sqe);
+	rxq->nowait = ret >= 0 || ret == -EAGAIN;
+	if (!rxq->nowait && ret != -EOPNOTSUPP)
+		PMD_LOG(WARNING, "port %u Rx queue %u: RWF_NOWAIT read probe: %s",
+			rxq->port_id, rxq->queue_id, strerror(-ret));
+	PMD_LOG(DEBUG, "port %u Rx queue %u: drain with %s", rxq->port_id, rxq->queue_id,
+		rxq->nowait ? "RWF_NOWAIT reads" : "readv (no RWF_NOWAIT on the TAP fd)");
+	return 0;
+}
+
 int
 rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 {
@@ -665,6 +777,12 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	ret = rtap_ring_set_fd(&rxq->ring, proc->fds[queue_id]);
 	if (ret < 0)
 		return ret;
+	rxq->fd = proc->fds[queue_id];
+	ret = rtap_rx_probe(rxq);
+	if (ret < 0) {
+		io_uring_unregister_files(&rxq->ring);
+		return ret;
+	}
 	rxq->detached = false;
 	rxq->draining = false;
 	/* The first burst posts the first read: see rtap_rx_arm(). */
