@@ -41,9 +41,11 @@ def pmd_pair(testpmd, names, raw_socket):
                             f"--eth-peer=1,{PEER1}", "--total-num-mbufs=2048", *args])
         for ifname in (a, b):
             disable_ipv6(ifname)
+        pmd.setup_out = []
         for line in cmds:
             out = pmd.cmd(line)
             assert "rror" not in out and "nvalid" not in out, (line, out)
+            pmd.setup_out.append(out)
         pmd.cmd("port start all")
         sock_a, sock_b = raw_socket(a), raw_socket(b)
         pmd.cmd("start")
@@ -200,3 +202,64 @@ def test_icmpecho(pmd_pair):
     assert sock_b.recv_all(1, timeout=0.2) == []
     stats = pmd.port_stats(0)
     assert stats["RX-packets"] == 2 and stats["TX-packets"] == 2, stats
+
+
+def fold(total):
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+def ones_sum(data):
+    if len(data) % 2:
+        data += b"\0"
+    return fold(sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)))
+
+
+def pseudo_header_sum(ip):
+    """The folded IPv4 pseudo-header sum, not inverted: what a NEEDS_CSUM L4 field holds."""
+    raw = bytes(ip)
+    return ones_sum(raw[12:20] + bytes([0, ip.proto]) + (ip.len - ip.ihl * 4).to_bytes(2, "big"))
+
+
+def wrong_checksums():
+    """A UDP and a TCP frame whose IPv4 and L4 checksums are both wrong."""
+    frames = []
+    for l4 in (UDP(sport=4000, dport=5000, chksum=0x1234),
+               TCP(sport=4001, dport=5001, seq=77, flags="A", chksum=0x4321)):
+        frames.append(bytes(Ether(dst=OTHER, src=HOST)
+                            / IP(src="10.9.0.1", dst="10.9.0.2", chksum=0xBEEF)
+                            / l4 / Raw(bytes(range(100)))))
+    return frames
+
+
+@pytest.mark.parametrize("protos,mode", [
+    (("ip",), "sw"), (("ip",), "hw"), (("udp",), "sw"), (("udp",), "hw"),
+    (("tcp",), "sw"), (("tcp",), "hw"), (("ip", "udp", "tcp"), "hw")])
+def test_csum(pmd_pair, protos, mode):
+    """csum set <proto> sw|hw 1: testpmd or rtap fixes the IPv4 sum either way; an
+    L4 sum offloaded to hw reaches the kernel as NEEDS_CSUM, its field holding the
+    pseudo-header sum that the kernel completes only if it forwards the packet."""
+    frames = wrong_checksums()
+    pmd, got = forward("csum", pmd_pair, frames,
+                       *(f"csum set {p} {mode} 1" for p in protos), "csum show 1")
+    out = pmd.setup_out[-1]
+    for p in protos:
+        assert f"{p.upper()} checksum offload is {mode}" in out.replace("  ", " "), out
+    mac1 = pmd.mac(1)
+    for sent, f in zip(frames, got):
+        p = Ether(f)
+        l4 = TCP if TCP in p else UDP
+        assert (p.dst, p.src) == (PEER1, mac1)
+        assert bytes(p[l4].payload) == bytes(Ether(sent)[l4].payload)
+        good = Ether(sent)
+        del good[IP].chksum
+        del good[l4].chksum
+        good = Ether(bytes(good))
+        assert p[IP].chksum == good[IP].chksum
+        if mode == "hw" and l4.__name__.lower() in protos:
+            assert p[l4].chksum == pseudo_header_sum(p[IP])
+            # What the kernel writes when it completes the sum (csum_start = L4).
+            assert 0xFFFF - ones_sum(bytes(p[IP].payload)) == good[l4].chksum
+        else:
+            assert p[l4].chksum == good[l4].chksum
