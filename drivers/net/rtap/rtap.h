@@ -328,12 +328,23 @@ int rtap_rx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
 			   struct rte_eth_burst_mode *mode);
 int rtap_tx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
 			   struct rte_eth_burst_mode *mode);
+uint32_t rtap_rx_queue_count(void *queue);
+int rtap_rx_descriptor_status(void *queue, uint16_t offset);
+int rtap_tx_descriptor_status(void *queue, uint16_t offset);
 
 /* rtap_mp.c: secondary processes */
 struct rte_vdev_device;
 int rtap_mp_init(void);
 int rtap_secondary_probe(struct rte_vdev_device *vdev);
 int rtap_secondary_remove(struct rte_eth_dev *dev);
+
+/* Complete the requests the kernel flagged as ready (IORING_SETUP_TASKRUN_FLAG). */
+static inline void
+rtap_ring_run_tasks(struct io_uring *ring)
+{
+	if (unlikely(IO_URING_READ_ONCE(*ring->sq.kflags) & IORING_SQ_TASKRUN))
+		io_uring_get_events(ring);
+}
 
 /* rtap_rxtx.c */
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
