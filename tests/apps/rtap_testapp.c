@@ -822,6 +822,16 @@ reply(int ret, const char *what)
 	return 0;
 }
 
+/* A call returning a count or a status: "ok <value>". */
+static int
+reply_value(int ret, const char *what)
+{
+	if (ret < 0)
+		return reply_err(ret, what);
+	printf("ok %d\n", ret);
+	return 0;
+}
+
 static int
 on_off(const char *arg)
 {
@@ -944,6 +954,12 @@ dispatch(char **argv, int argc)
 		reply(rte_eth_stats_reset(port), c);
 	else if (strcmp(c, "qinfo") == 0 && argc >= 3)
 		cmd_qinfo(port, atoi(argv[2]));
+	else if (strcmp(c, "rxcount") == 0 && argc >= 3)
+		reply_value(rte_eth_rx_queue_count(port, atoi(argv[2])), c);
+	else if (strcmp(c, "rxdesc") == 0 && argc >= 4)
+		reply_value(rte_eth_rx_descriptor_status(port, atoi(argv[2]), atoi(argv[3])), c);
+	else if (strcmp(c, "txdesc") == 0 && argc >= 4)
+		reply_value(rte_eth_tx_descriptor_status(port, atoi(argv[2]), atoi(argv[3])), c);
 	else if (strcmp(c, "link") == 0) {
 		int ret = rte_eth_link_get_nowait(port, &link);
 

@@ -5,8 +5,10 @@ Everything a test creates has a name with a random token, so several runs can
 share the machine, and is removed at teardown, also when the test fails.
 """
 
+import fcntl
 import hashlib
 import os
+import re
 import secrets
 import select
 import shutil
@@ -354,3 +356,103 @@ def frame(length, seq=0, dst=b"\xff" * 6, src=b"\x02\x00\x00\x00\x00\x01",
     head = dst + src + ethertype + seq.to_bytes(4, "big")
     body = bytes((i * 7 + seq) & 0xFF for i in range(length - len(head)))
     return (head + body)[:length]
+
+
+class Testpmd:
+    """dpdk-testpmd -i behind a pipe, its output in a log file.
+
+    vdevs are devargs of --vdev; eal and args are more EAL and testpmd
+    arguments. Without huge_dir it runs on --no-huge memory.
+    """
+
+    PROMPT = "testpmd> "
+
+    def __init__(self, plugin, vdevs, tmp_path, args=(), eal=(), huge_dir=None, prefix=None):
+        self.log_path = tmp_path / f"testpmd-{token()}.log"
+        self.log = open(self.log_path, "w")
+        self.prefix = prefix or f"rtpmd{token()}"
+        mem = ["--huge-dir", str(huge_dir), "-m", "64"] if huge_dir else \
+            ["--no-huge", "-m", "1024"]
+        cmd = ["stdbuf", "-oL", "dpdk-testpmd", *mem, "--no-pci",
+               f"--file-prefix={self.prefix}", "-d", str(plugin), *eal,
+               *(f"--vdev={v}" for v in vdevs), "--", "-i", *args]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.log,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.wait_for(self.PROMPT, 60)
+
+    def output(self):
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def wait_for(self, text, timeout, start=0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = self.output()
+            pos = out.find(text, start)
+            if pos >= 0:
+                return out, pos
+            assert self.proc.poll() is None, f"testpmd exited: {out[-3000:]}"
+            time.sleep(0.05)
+        raise AssertionError(f"testpmd: no {text!r}: {self.output()[-3000:]}")
+
+    def cmd(self, line, expect=PROMPT):
+        """Run one command; its output up to the next prompt (or expect)."""
+        start = len(self.output())
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        out, pos = self.wait_for(expect, 30, start)
+        return out[start:pos]
+
+    def port_stats(self, port):
+        """RX-/TX- packets, bytes, errors, RX-missed of show port stats."""
+        out = self.cmd(f"show port stats {port}")
+        return {k: int(v) for k, v in re.findall(
+            r"(RX-packets|RX-bytes|RX-errors|RX-missed|TX-packets|TX-bytes|TX-errors):"
+            r"\s*(\d+)", out)}
+
+    def mac(self, port):
+        out = self.cmd(f"show port info {port}")
+        return re.search(r"MAC address: ([0-9A-Fa-f:]{17})", out).group(1).lower()
+
+    def close(self):
+        quit_process(self.proc, "quit\n")
+        self.log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def testpmd(plugin, tmp_path):
+    """testpmd(vdevs, args=..., eal=..., huge_dir=...) -> a running Testpmd, quit at teardown."""
+    yield from made_and_closed(lambda vdevs, **kw: Testpmd(plugin, vdevs, tmp_path, **kw))
+
+
+HUGE_PAGES = 48
+NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
+HUGE_LOCK = Path("/run/rtap/hugepages.lock")
+
+
+def adjust_hugepages(delta):
+    """Add delta 2 MiB pages to the pool, under a lock other test runs share."""
+    HUGE_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(HUGE_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        now = int(NR_HUGEPAGES.read_text())
+        NR_HUGEPAGES.write_text(str(max(0, now + delta)))
+        return int(NR_HUGEPAGES.read_text()) - now
+
+
+@pytest.fixture
+def huge_dir():
+    """A private hugetlbfs mount with HUGE_PAGES more pages in the pool; all given back."""
+    added = adjust_hugepages(HUGE_PAGES)
+    mnt = Path(f"/run/rtap/huge-{token()}")
+    mnt.mkdir(parents=True)
+    sh(f"mount -t hugetlbfs -o pagesize=2M nodev {mnt}")
+    try:
+        if added < HUGE_PAGES:
+            pytest.fail(f"only {added} of {HUGE_PAGES} hugepages could be reserved")
+        yield mnt
+    finally:
+        sh(f"umount {mnt}", check=False)
+        mnt.rmdir()
+        adjust_hugepages(-added)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import PLUGIN, AppError, RawSocket, TestApp, disable_ipv6, frame, sh, token  # noqa: E402
-from test_port_mp import PAGES, adjust_hugepages  # noqa: E402
+from conftest import HUGE_PAGES as PAGES, adjust_hugepages  # noqa: E402
 
 NB_QUEUES = 4
 POLLED = 2

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import kernel_mac, made_and_closed, quit_process, sh, token
+from conftest import kernel_mac, sh
 
 RX_OFFLOADS = 0x2000 | 0x2 | 0x4 | 0x8 | 0x10     # SCATTER IPV4 UDP TCP _CKSUM, TCP_LRO
 RX_CKSUM = 0x2000 | 0x2 | 0x4 | 0x8               # the same without LRO
@@ -68,60 +68,13 @@ def nstat(ns, *names):
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)", out, re.M)}
 
 
-class Pmd:
-    """dpdk-testpmd -i behind a pipe, output in a log file."""
-
-    def __init__(self, plugin, ifaces, tmp_path, mode):
-        self.log_path = tmp_path / f"testpmd-{token()}.log"
-        self.log = open(self.log_path, "w")
-        args = ["stdbuf", "-oL", "dpdk-testpmd", "--no-huge", "-m", "1024", "--no-pci",
-                f"--file-prefix=rtoff{token()}", "-d", str(plugin),
-                *(f"--vdev=net_rtap{i},iface={n}{MODES[mode][2]}" for i, n in enumerate(ifaces)),
-                "--", "-i", "--disable-device-start", "--forward-mode=csum",
-                f"--mbuf-size={MBUF_SIZE}", "--total-num-mbufs=4096",
-                "--rxd=256", "--txd=256",
-                f"--rx-offloads={MODES[mode][0]:#x}",
-                f"--tx-offloads={MODES[mode][1]:#x}"]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self.log,
-                                     stderr=subprocess.STDOUT, text=True)
-        self.wait_for("testpmd> ", 60)
-
-    def output(self):
-        self.log.flush()
-        return self.log_path.read_text()
-
-    def wait_for(self, text, timeout, start=0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = self.output()
-            pos = out.find(text, start)
-            if pos >= 0:
-                return out, pos
-            assert self.proc.poll() is None, f"testpmd exited: {out[-3000:]}"
-            time.sleep(0.1)
-        raise AssertionError(f"testpmd: no {text!r}: {self.output()[-3000:]}")
-
-    def cmd(self, line, expect="testpmd> "):
-        start = len(self.output())
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        out, _ = self.wait_for(expect, 30, start)
-        return out[start:]
-
-    def port_stats(self, port):
-        out = self.cmd(f"show port stats {port}", expect="######\n")
-        return {k: int(v) for k, v in re.findall(r"(RX-packets|RX-bytes|RX-errors|"
-                                                 r"TX-packets|TX-bytes|TX-errors):\s*(\d+)",
-                                                 out)}
-
-    def close(self):
-        quit_process(self.proc, "quit\n")
-        self.log.close()
-
-
-@pytest.fixture
-def testpmd_factory(plugin, tmp_path):
-    yield from made_and_closed(lambda ifaces, mode: Pmd(plugin, ifaces, tmp_path, mode))
+def start_testpmd(testpmd, ifaces, mode):
+    rx, tx, devargs = MODES[mode]
+    return testpmd([f"net_rtap{i},iface={n}{devargs}" for i, n in enumerate(ifaces)],
+                   args=["--disable-device-start", "--forward-mode=csum",
+                         f"--mbuf-size={MBUF_SIZE}", "--total-num-mbufs=4096",
+                         "--rxd=256", "--txd=256",
+                         f"--rx-offloads={rx:#x}", f"--tx-offloads={tx:#x}"])
 
 
 # Rx offloads, Tx offloads, devargs. With checksum offload and no LRO the
@@ -139,7 +92,7 @@ def build_path(testpmd, names, netns, mode):
     """The topology of the module docstring; returns (nsA, nsC, testpmd)."""
     a, b, vb, vc = names("a"), names("b"), names("v"), names("w")
     nsa, nsb, nsc = netns(), netns(), netns()
-    pmd = testpmd([a, b], mode)
+    pmd = start_testpmd(testpmd, [a, b], mode)
     mac_a, mac_b = kernel_mac(a), kernel_mac(b)
 
     sh(f"ip link add {vb} netns {nsb} type veth peer name {vc} netns {nsc}")
@@ -215,8 +168,8 @@ def iperf3(nsa, nsc, dst):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_tcp_every_byte_no_checksum_errors(netns, names, testpmd_factory, mode):
-    nsa, nsc, pmd = build_path(testpmd_factory, names, netns, mode)
+def test_tcp_every_byte_no_checksum_errors(netns, names, testpmd, mode):
+    nsa, nsc, pmd = build_path(testpmd, names, netns, mode)
     counters = ("TcpInCsumErrors", "IpInHdrErrors", "IpInCsumErrors", "Ip6InHdrErrors",
                 "TcpExtTCPCsumErrors")
     digest = expected_digest()

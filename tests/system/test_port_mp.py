@@ -3,7 +3,6 @@
 
 import array
 import errno
-import fcntl
 import os
 import re
 import socket
@@ -14,39 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import frame, if_exists, sh, token
+from conftest import frame, if_exists, token
 from test_datapath import tap_port
-
-PAGES = 48
-NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
-LOCK = Path("/run/rtap/hugepages.lock")
-
-
-def adjust_hugepages(delta):
-    """Add delta 2 MiB pages to the pool, under a lock other test runs share."""
-    LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with open(LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        now = int(NR_HUGEPAGES.read_text())
-        NR_HUGEPAGES.write_text(str(max(0, now + delta)))
-        return int(NR_HUGEPAGES.read_text()) - now
-
-
-@pytest.fixture
-def huge_dir():
-    """A private hugetlbfs mount with PAGES more pages in the pool; all given back."""
-    added = adjust_hugepages(PAGES)
-    mnt = Path(f"/run/rtap/huge-{token()}")
-    mnt.mkdir(parents=True)
-    sh(f"mount -t hugetlbfs -o pagesize=2M nodev {mnt}")
-    try:
-        if added < PAGES:
-            pytest.fail(f"only {added} of {PAGES} hugepages could be reserved")
-        yield mnt
-    finally:
-        sh(f"umount {mnt}", check=False)
-        mnt.rmdir()
-        adjust_hugepages(-added)
 
 
 def proc_info(plugin, prefix, *args):

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""What DPDK's tools ask a port besides packets: queue and burst-mode information."""
+"""What DPDK's tools ask a port besides packets: queue and burst-mode information,
+queue counts and descriptor status."""
 
+import time
+
+from conftest import frame
 from test_datapath import tap_port
 
 SCATTER = 0x2000        # RTE_ETH_RX_OFFLOAD_SCATTER
@@ -46,3 +50,65 @@ def test_queue_info_of_a_queue_never_set_up(app, names):
     app.cmd(f"configure {port} 2 2 setup_rxq=1 setup_txq=1")
     ok, _, rest = app.call(f"qinfo {port} 1")
     assert not ok and "rx_queue_info_get" in rest
+
+
+RX_AVAIL, RX_DONE, RX_UNAVAIL = 0, 1, 2     # RTE_ETH_RX_DESC_*
+TX_FULL, TX_DONE, TX_UNAVAIL = 0, 1, 2      # RTE_ETH_TX_DESC_*
+
+
+def value(app, line):
+    return int(app.cmd(line)[1])
+
+
+def test_rx_queue_count_and_descriptors_are_reads_in_flight(app, names, raw_socket):
+    port, ifname = tap_port(app, names, desc=64)
+    sock = raw_socket(ifname)
+    # Started, no burst yet: no read posted.
+    assert value(app, f"rxcount {port} 0") == 0
+    assert value(app, f"rxdesc {port} 0 0") == RX_UNAVAIL
+    # An empty burst posts the one read that waits for a frame.
+    assert app.rx(port, 1, timeout_ms=50) == []
+    assert value(app, f"rxcount {port} 0") == 0
+    assert value(app, f"rxdesc {port} 0 0") == RX_AVAIL
+    assert value(app, f"rxdesc {port} 0 1") == RX_UNAVAIL
+    # Frames arrive: the waiting read holds the first, the others wait in the kernel.
+    for i in range(3):
+        sock.send(frame(60, seq=i))
+    time.sleep(0.2)
+    assert value(app, f"rxcount {port} 0") == 1
+    assert value(app, f"rxdesc {port} 0 0") == RX_DONE
+    assert value(app, f"rxdesc {port} 0 1") == RX_UNAVAIL
+    assert [p.data for p in app.rx(port, 1)] == [frame(60, seq=0)]
+    assert value(app, f"rxcount {port} 0") == 0
+    assert [p.data for p in app.rx(port, 2)] == [frame(60, seq=1), frame(60, seq=2)]
+    ok, _, err = app.call(f"rxdesc {port} 0 64")
+    assert not ok and err.startswith("-22")        # EINVAL: beyond nb_desc
+    app.cmd(f"rxq_stop {port} 0")
+    assert value(app, f"rxcount {port} 0") == 0
+    assert value(app, f"rxdesc {port} 0 0") == RX_UNAVAIL
+
+
+def test_tx_descriptors_done_once_the_kernel_took_the_frames(app, names, raw_socket):
+    port, ifname = tap_port(app, names, desc=64)
+    sock = raw_socket(ifname)
+    assert value(app, f"txdesc {port} 0 0") == TX_DONE
+    for i in range(5):
+        assert app.tx(port, frame(100, seq=i)) == 1
+    assert len(sock.recv_all(5)) == 5
+    # A TAP write completes when the kernel has the frame: every slot is free again.
+    assert value(app, f"txdesc {port} 0 0") == TX_DONE
+    assert value(app, f"txdesc {port} 0 63") == TX_DONE
+    ok, _, err = app.call(f"txdesc {port} 0 64")
+    assert not ok and err.startswith("-22")
+    app.cmd(f"txq_stop {port} 0")
+    assert value(app, f"txdesc {port} 0 0") == TX_UNAVAIL
+
+
+def test_queue_count_and_descriptors_not_from_a_secondary(huge_dir, app_factory, names):
+    app = app_factory(huge_dir=huge_dir, pool_size=2048)
+    port, _ = tap_port(app, names, desc=64)
+    second = app_factory(huge_dir=huge_dir, prefix=app.prefix, eal=["--proc-type=secondary"])
+    # The rings are mapped in the primary only.
+    for line in (f"rxcount {port} 0", f"rxdesc {port} 0 0", f"txdesc {port} 0 0"):
+        ok, _, err = second.call(line)
+        assert not ok and err.startswith("-95"), (line, err)     # ENOTSUP

@@ -385,6 +385,9 @@ int rtap_rx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
 			   struct rte_eth_burst_mode *mode);
 int rtap_tx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
 			   struct rte_eth_burst_mode *mode);
+uint32_t rtap_rx_queue_count(void *queue);
+int rtap_rx_descriptor_status(void *queue, uint16_t offset);
+int rtap_tx_descriptor_status(void *queue, uint16_t offset);
 
 /* rtap_mp.c: secondary processes */
 struct rte_vdev_device;
@@ -397,6 +400,14 @@ void rtap_proc_free(struct rte_eth_dev *dev);
 const char *rtap_mp_req_name(const struct rte_mp_msg *req);
 /* The fd a reply lends, or a negative errno (-EBADMSG if malformed). Pure. */
 int rtap_mp_reply_fd(const struct rte_mp_msg *reply);
+
+/* Complete the requests the kernel flagged as ready (IORING_SETUP_TASKRUN_FLAG). */
+static inline void
+rtap_ring_run_tasks(struct io_uring *ring)
+{
+	if (unlikely(IO_URING_READ_ONCE(*ring->sq.kflags) & IORING_SQ_TASKRUN))
+		io_uring_get_events(ring);
+}
 
 /* rtap_rxtx.c */
 /*

@@ -5,8 +5,19 @@
 /*
  * What the queues were set up with and how they move packets, for
  * rte_eth_{rx,tx}_queue_info_get() and rte_eth_{rx,tx}_burst_mode_get():
- * testpmd's "show rxq info", OVS and telemetry show it.
+ * testpmd's "show rxq info", OVS and telemetry show it; and what the queues
+ * hold, for rte_eth_rx_queue_count() and rte_eth_{rx,tx}_descriptor_status().
+ *
+ * A queue's descriptors are its io_uring requests: a read posted and not yet
+ * completed waits for a frame (AVAIL), a completed read holding a frame is
+ * DONE until a burst returns it; a write posted and not completed is FULL, a
+ * free slot or a completed write is DONE. Frames still queued in the kernel's
+ * TAP queue are in no descriptor (the next burst reads them). These are
+ * fast-path calls: like a burst, only the queue's polling thread may make them
+ * (they first post the completions the kernel has left to that thread).
  */
+
+#include <errno.h>
 
 #include <rte_string_fns.h>
 
@@ -51,4 +62,68 @@ rtap_tx_burst_mode_get(struct rte_eth_dev *dev __rte_unused, uint16_t queue_id _
 {
 	rte_strlcpy(mode->info, "io_uring: a burst of writes, one submit", sizeof(mode->info));
 	return 0;
+}
+
+/* Completions in a ring's CQ; frames counts the reads among them that brought one. */
+static uint32_t
+rtap_ring_completed(struct io_uring *ring, uint32_t *frames)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head;
+	uint32_t n = 0, nb_frames = 0;
+
+	rtap_ring_run_tasks(ring);
+	io_uring_for_each_cqe(ring, head, cqe) {
+		n++;
+		nb_frames += cqe->res >= (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN);
+	}
+	if (frames != NULL)
+		*frames = nb_frames;
+	return n;
+}
+
+uint32_t
+rtap_rx_queue_count(void *queue)
+{
+	struct rtap_rx_queue *rxq = queue;
+	uint32_t frames;
+
+	if (!rxq->started)
+		return 0;
+	rtap_ring_completed(&rxq->ring, &frames);
+	return frames;
+}
+
+int
+rtap_rx_descriptor_status(void *queue, uint16_t offset)
+{
+	struct rtap_rx_queue *rxq = queue;
+	uint32_t completed, frames;
+
+	if (offset >= rxq->nb_desc)
+		return -EINVAL;
+	if (!rxq->started)
+		return RTE_ETH_RX_DESC_UNAVAIL;
+	completed = rtap_ring_completed(&rxq->ring, &frames);
+	if (offset < frames)
+		return RTE_ETH_RX_DESC_DONE;
+	if (offset < frames + rxq->inflight - completed)
+		return RTE_ETH_RX_DESC_AVAIL;
+	return RTE_ETH_RX_DESC_UNAVAIL;
+}
+
+int
+rtap_tx_descriptor_status(void *queue, uint16_t offset)
+{
+	struct rtap_tx_queue *txq = queue;
+	uint32_t completed;
+
+	if (offset >= txq->nb_desc)
+		return -EINVAL;
+	if (!txq->started)
+		return RTE_ETH_TX_DESC_UNAVAIL;
+	completed = rtap_ring_completed(&txq->ring, NULL);
+	if (offset < txq->nb_desc - txq->inflight + completed)
+		return RTE_ETH_TX_DESC_DONE;
+	return RTE_ETH_TX_DESC_FULL;
 }

@@ -43,14 +43,6 @@ rtap_ring_set_fd(struct io_uring *ring, int fd)
 	return ret;
 }
 
-/* Complete the requests the kernel flagged as ready (IORING_SETUP_TASKRUN_FLAG). */
-static inline void
-rtap_ring_run_tasks(struct io_uring *ring)
-{
-	if (unlikely(IO_URING_READ_ONCE(*ring->sq.kflags) & IORING_SQ_TASKRUN))
-		io_uring_get_events(ring);
-}
-
 static inline void
 rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
 {
