@@ -12,6 +12,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <liburing.h>
+#include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 
 #include <ethdev_driver.h>
@@ -19,6 +20,20 @@
 #include <rte_mbuf.h>
 
 #include "rtap_compat.h"
+
+/*
+ * UDP segmentation offload, Linux 6.2 uapi: older system headers lack it,
+ * and the kernel is probed for it (rtap_tap_offload_ok()) whatever they say.
+ */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6	0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
 
 extern int rtap_logtype;
 #define RTE_LOGTYPE_RTAP rtap_logtype
@@ -94,6 +109,8 @@ rtap_size_bin(uint32_t len)
 				 RTE_ETH_TX_OFFLOAD_UDP_CKSUM | \
 				 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
 				 RTE_ETH_TX_OFFLOAD_TCP_TSO)
+/* Advertised only when the kernel takes USO (struct rtap_pmd, uso). */
+#define RTAP_TX_OFFLOAD_USO	RTE_ETH_TX_OFFLOAD_UDP_TSO
 
 struct rtap_rx_stats {
 	uint64_t packets;
@@ -176,6 +193,7 @@ struct rtap_pmd {
 	uint16_t nb_queue_fds;	/* TAP queues attached, fds[0..n-1] */
 	bool removed;		/* the kernel interface was deleted */
 	bool csum_partial;	/* csum=partial: the application finishes checksums */
+	bool uso;		/* the kernel takes UDP GSO frames both ways (TUN_F_USO4/6) */
 	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
 	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
 	bool txqlen_set;	/* changed by a start, to restore at close */
@@ -283,13 +301,14 @@ int rtap_tap_get_mtu(int tap_fd, int *mtu);
 int rtap_tap_set_mtu(int tap_fd, int mtu);
 int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
 int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
+bool rtap_tap_offload_ok(int tap_fd, unsigned int tun_offloads);
 int rtap_tap_get_txqlen(int tap_fd, int *qlen);
 int rtap_tap_set_txqlen(int tap_fd, int qlen);
 
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
-unsigned int rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial);
+unsigned int rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial, bool uso);
 uint32_t rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc);
 int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);

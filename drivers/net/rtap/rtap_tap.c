@@ -337,6 +337,20 @@ rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads)
 	return 0;
 }
 
+/*
+ * Whether the kernel accepts these offloads: TUNSETOFFLOAD refuses flags it
+ * does not know with EINVAL (TUN_F_USO4/6 before Linux 6.2). Leaves the
+ * offloads off; each start negotiates its own.
+ */
+bool
+rtap_tap_offload_ok(int tap_fd, unsigned int tun_offloads)
+{
+	bool ok = ioctl(tap_fd, TUNSETOFFLOAD, (unsigned long)tun_offloads) == 0;
+
+	ioctl(tap_fd, TUNSETOFFLOAD, 0UL);
+	return ok;
+}
+
 int
 rtap_tap_get_txqlen(int tap_fd, int *qlen)
 {
