@@ -299,6 +299,7 @@ int rtap_tap_get_flags(int tap_fd, unsigned int *flags);
 int rtap_tap_set_flags(int tap_fd, unsigned int set, unsigned int clear);
 int rtap_tap_get_mtu(int tap_fd, int *mtu);
 int rtap_tap_set_mtu(int tap_fd, int mtu);
+int rtap_tap_get_mac(int tap_fd, struct rte_ether_addr *mac);
 int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
 int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
 bool rtap_tap_offload_ok(int tap_fd, unsigned int tun_offloads);
@@ -336,7 +337,9 @@ struct rtap_nl_link {
 	uint16_t type;
 	int if_index;
 	unsigned int flags;	/* IFF_* */
+	bool has_mac;		/* IFLA_ADDRESS of an Ethernet address */
 	bool has_stats;
+	struct rte_ether_addr mac;
 	struct rtnl_link_stats64 stats;
 };
 

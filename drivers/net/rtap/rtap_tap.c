@@ -314,6 +314,17 @@ rtap_tap_set_mtu(int tap_fd, int mtu)
 }
 
 int
+rtap_tap_get_mac(int tap_fd, struct rte_ether_addr *mac)
+{
+	struct ifreq ifr = { 0 };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCGIFHWADDR, &ifr);
+
+	if (ret == 0)
+		memcpy(mac->addr_bytes, ifr.ifr_hwaddr.sa_data, RTE_ETHER_ADDR_LEN);
+	return ret;
+}
+
+int
 rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac)
 {
 	struct ifreq ifr = { 0 };
