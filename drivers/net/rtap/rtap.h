@@ -18,6 +18,7 @@
 #include <ethdev_driver.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_power_intrinsics.h>
 
 #include "rtap_compat.h"
 
@@ -429,6 +430,8 @@ int rtap_mp_reply_fd(const struct rte_mp_msg *reply);
 	rte_atomic_store_explicit(&(q)->started, (on), rte_memory_order_release)
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 uint16_t rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
+int rtap_tx_done_cleanup(void *queue, uint32_t free_cnt);
+int rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc);
 int rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_desc,
 			unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
 			struct rte_mempool *mb_pool);

@@ -294,6 +294,8 @@ static const struct eth_dev_ops rtap_ops = {
 	.tx_queue_release	= rtap_tx_queue_release,
 	.tx_queue_start		= rtap_tx_queue_start,
 	.tx_queue_stop		= rtap_tx_queue_stop,
+	.tx_done_cleanup	= rtap_tx_done_cleanup,
+	.get_monitor_addr	= rtap_get_monitor_addr,
 };
 
 /* A primary's port of this driver (of this copy of it, if loaded twice). */
