@@ -35,6 +35,10 @@
  *                                    prep=1 passes it through rte_eth_tx_prepare() first
  *                                    ("err <errno> prepare" when refused); nb_segs=N
  *                                    overwrites the head's segment count (a broken chain)
+ *   tx_cleanup <port> <queue> <count>
+ *                                    rte_eth_tx_done_cleanup(), "ok <freed>"
+ *   monitor <port> <queue>           rte_eth_get_monitor_addr(), then the condition's verdict
+ *                                    on the value there now: "ok size=N sleep=<0|1>"
  *   txburst <port> <queue> <count> <len> [seg=N]
  *                                    send count frames, retrying partial bursts, "ok <sent>"
  *   fwd <port_a> <port_b> <ms>       forward both ways for ms, every Rx queue to the Tx
@@ -334,6 +338,44 @@ cmd_tx(char **argv, int argc)
 		rte_pktmbuf_free(m);
 	rte_pktmbuf_free(orig);
 	printf("ok %u\n", sent);
+	return 0;
+}
+
+static int
+cmd_tx_cleanup(uint16_t port, uint16_t queue, uint32_t count)
+{
+	int ret = rte_eth_tx_done_cleanup(port, queue, count);
+
+	if (ret < 0)
+		return reply_err(ret, "tx_done_cleanup");
+	printf("ok %d\n", ret);
+	return 0;
+}
+
+static int
+cmd_monitor(uint16_t port, uint16_t queue)
+{
+	struct rte_power_monitor_cond pmc;
+	uint64_t val;
+	int ret = rte_eth_get_monitor_addr(port, queue, &pmc);
+
+	if (ret < 0)
+		return reply_err(ret, "get_monitor_addr");
+	switch (pmc.size) {
+	case 1:
+		val = *(volatile uint8_t *)pmc.addr;
+		break;
+	case 2:
+		val = *(volatile uint16_t *)pmc.addr;
+		break;
+	case 4:
+		val = *(volatile uint32_t *)pmc.addr;
+		break;
+	default:
+		val = *(volatile uint64_t *)pmc.addr;
+		break;
+	}
+	printf("ok size=%u sleep=%d\n", pmc.size, pmc.fn(val, pmc.opaque) == 0);
 	return 0;
 }
 
@@ -942,6 +984,10 @@ dispatch(char **argv, int argc)
 		cmd_rx(argv);
 	else if (strcmp(c, "tx") == 0 && argc >= 4)
 		cmd_tx(argv, argc);
+	else if (strcmp(c, "tx_cleanup") == 0 && argc >= 4)
+		cmd_tx_cleanup(port, queue, atoi(argv[3]));
+	else if (strcmp(c, "monitor") == 0 && argc >= 3)
+		cmd_monitor(port, queue);
 	else if (strcmp(c, "txburst") == 0 && argc >= 5)
 		cmd_txburst(argv, argc);
 	else if (strcmp(c, "fwd") == 0 && argc >= 4)

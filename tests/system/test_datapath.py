@@ -168,3 +168,43 @@ def test_rx_pool_exhaustion_loses_nothing(app_factory, names, raw_socket):
 
     app.cmd(f"stop {port}")
     assert_pool_full(app)
+
+
+def test_tx_done_cleanup_frees_completed_writes(app, names, raw_socket):
+    port, ifname = tap_port(app, names, desc=64)
+    sock = raw_socket(ifname)
+    _, size = app.pool()
+    assert app.cmd(f"txburst {port} 0 20 100")[1] == "20"
+    # The writes complete at once but their mbufs stay until something reaps them.
+    assert app.pool()[0] == size - 20
+    assert len(sock.recv_all(20, timeout=2)) == 20
+    assert app.cmd(f"tx_cleanup {port} 0 5")[1] == "5"
+    assert app.pool()[0] == size - 15
+    assert app.cmd(f"tx_cleanup {port} 0 0")[1] == "15"
+    assert app.cmd(f"tx_cleanup {port} 0 0")[1] == "0"
+    assert_pool_full(app)
+    assert app.stats(port)["opackets"] == 20
+    app.cmd(f"stop {port}")
+    assert app.cmd(f"tx_cleanup {port} 0 0")[1] == "0"
+
+
+def test_monitor_addr_says_when_to_sleep(app, names, raw_socket):
+    """rte_eth_get_monitor_addr(): sleep only while a read waits and nothing came."""
+    port, ifname = tap_port(app, names)
+    sock = raw_socket(ifname)
+    # Before the first burst no read waits: a sleep would never end.
+    assert app.kv(f"monitor {port} 0") == {"size": "4", "sleep": "0"}
+    assert app.rx(port, 1, timeout_ms=50) == []
+    assert app.kv(f"monitor {port} 0")["sleep"] == "1"
+    sent = frame(80, seq=1)
+    sock.send(sent)
+    deadline = time.monotonic() + 2
+    while app.kv(f"monitor {port} 0")["sleep"] == "1" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The frame shows where the condition looks, before any burst reaps it.
+    assert app.kv(f"monitor {port} 0")["sleep"] == "0"
+    assert [p.data for p in app.rx(port, 1)] == [sent]
+    assert app.rx(port, 1, timeout_ms=50) == []
+    assert app.kv(f"monitor {port} 0")["sleep"] == "1"
+    app.cmd(f"stop {port}")
+    assert app.kv(f"monitor {port} 0")["sleep"] == "0"

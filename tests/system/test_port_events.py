@@ -205,3 +205,25 @@ def test_link_event_from_a_process_is_ignored(app, names):
     sh(f"ip link set {ifname} down")
     assert wait_for(lambda: int(app.kv(f"events {port}")["lsc"]) > int(before["lsc"]))
     assert int(app.kv(f"link {port}")["status"]) == 0
+
+
+def test_mac_set_from_outside_is_followed(app, names, raw_socket):
+    """ip link set ... address: the port's MAC and the kernel's filter follow."""
+    for conf, new in (({"lsc": 1}, "02:12:34:56:78:9a"), ({}, "02:12:34:56:78:9b")):
+        port, ifname = tap_port(app, names, **conf)
+        sock = raw_socket(ifname)
+        to_new = frame(80, seq=4, dst=bytes.fromhex(new.replace(":", "")))
+        sock.send(to_new)
+        assert app.rx(port, 1, timeout_ms=300) == []    # not ours yet: filtered
+        sh(f"ip link set {ifname} address {new}")
+        if not conf:
+            # No link events: the next link poll sees it.
+            app.cmd(f"link {port}")
+        assert wait_for(lambda: app.kv(f"info {port}")["mac"].lower() == new)
+        sock.send(to_new)
+        assert [p.data for p in app.rx(port, 1)] == [to_new]
+        app.cmd(f"stop {port}")
+        # Ours again, set through ethdev: nothing to follow, the kernel has it.
+        app.cmd(f"mac {port} 02:12:34:56:78:00")
+        assert sh(f"cat /sys/class/net/{ifname}/address").stdout.strip() == "02:12:34:56:78:00"
+        assert app.kv(f"info {port}")["mac"].lower() == "02:12:34:56:78:00"

@@ -226,23 +226,28 @@ test_tun_offloads(void **state __rte_unused)
 	unsigned int partial;
 
 	for (partial = 0; partial <= 1; partial++) {
-		assert_int_equal(rtap_tun_offloads(0, partial), 0);
-		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_SCATTER, partial), 0);
+		assert_int_equal(rtap_tun_offloads(0, partial, false), 0);
+		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_SCATTER, partial, false), 0);
 		/* The IPv4 header checksum is verified in software: nothing to negotiate. */
-		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, partial), 0);
+		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, partial, false), 0);
 		/* LRO implies partial checksums, whatever csum= says. */
-		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO, partial), lro);
+		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO, partial, false), lro);
 		assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO | ALL_CKSUM,
-						   partial), lro);
+						   partial, false), lro);
 	}
+	/* USO only where the kernel has it, and only with LRO. */
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO, false, true),
+			 lro | TUN_F_USO4 | TUN_F_USO6);
+	assert_int_equal(rtap_tun_offloads(ALL_CKSUM, true, true), TUN_F_CSUM);
+	assert_int_equal(rtap_tun_offloads(0, false, true), 0);
 	/* csum=full (the default): checksum offload alone gets complete checksums. */
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_UDP_CKSUM, false), 0);
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_CKSUM, false), 0);
-	assert_int_equal(rtap_tun_offloads(ALL_CKSUM, false), 0);
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_UDP_CKSUM, false, false), 0);
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_CKSUM, false, false), 0);
+	assert_int_equal(rtap_tun_offloads(ALL_CKSUM, false, false), 0);
 	/* csum=partial: only together with an L4 checksum offload. */
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_UDP_CKSUM, true), TUN_F_CSUM);
-	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_CKSUM, true), TUN_F_CSUM);
-	assert_int_equal(rtap_tun_offloads(l4 | RTE_ETH_RX_OFFLOAD_SCATTER, true), TUN_F_CSUM);
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_UDP_CKSUM, true, false), TUN_F_CSUM);
+	assert_int_equal(rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_CKSUM, true, false), TUN_F_CSUM);
+	assert_int_equal(rtap_tun_offloads(l4 | RTE_ETH_RX_OFFLOAD_SCATTER, true, false), TUN_F_CSUM);
 }
 
 static void
@@ -355,6 +360,25 @@ test_rx_gso(void **state __rte_unused)
 	h.gso_type = VIRTIO_NET_HDR_GSO_UDP;
 	assert_int_equal(rx_flags(&f, 0, &h, 0, NULL, NULL), -EINVAL);
 	h.gso_type = VIRTIO_NET_HDR_GSO_ECN;	/* ECN of nothing */
+	assert_int_equal(rx_flags(&f, 0, &h, 0, NULL, NULL), -EINVAL);
+
+	/* USO, either family: flagged like TCP, the datagram size in tso_segsz. */
+	build(&f, false, IPPROTO_UDP, 3000, false);
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+	h.gso_size = 1200;
+	h.csum_start = f.l4;
+	h.csum_offset = offsetof(struct rte_udp_hdr, dgram_cksum);
+	h.hdr_len = f.l4 + L4UDP;
+	segsz = 0;
+	assert_int_equal(rx_flags(&f, 0, &h, 0, NULL, &segsz),
+			 RTE_MBUF_F_RX_L4_CKSUM_NONE | RTE_MBUF_F_RX_LRO);
+	assert_int_equal(segsz, 1200);
+	build(&f, true, IPPROTO_UDP, 3000, false);
+	h.csum_start = f.l4;
+	assert_int_equal(rx_flags(&f, 0, &h, ALL_CKSUM, NULL, &segsz),
+			 RTE_MBUF_F_RX_L4_CKSUM_NONE | RTE_MBUF_F_RX_LRO);
+	/* ECN is a TCP flag. */
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4 | VIRTIO_NET_HDR_GSO_ECN;
 	assert_int_equal(rx_flags(&f, 0, &h, 0, NULL, NULL), -EINVAL);
 }
 
@@ -578,6 +602,24 @@ test_tx_offload_hdr(void **state __rte_unused)
 	rtap_tx_offload(&h, m);
 	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV6);
 
+	/* USO implies the UDP checksum; the header is the UDP one whatever l4_len says. */
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_SEG;
+	m->l4_len = 0;
+	m->tso_segsz = 1200;
+	rtap_tx_offload(&h, m);
+	assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(h.csum_start, L2 + L3V4);
+	assert_int_equal(h.csum_offset, 6);
+	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_UDP_L4);
+	assert_int_equal(h.gso_size, 1200);
+	assert_int_equal(h.hdr_len, L2 + L3V4 + L4UDP);
+	assert_int_equal(rtap_tx_fix_len(m), L2 + L3V4 + L4UDP);
+	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_UDP_CKSUM;
+	rtap_tx_offload(&h, m);
+	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_UDP_L4);
+	assert_int_equal(h.csum_offset, 6);
+	m->l4_len = L4TCP;
+
 	/* Inner checksum of a tunnelled packet: after the outer headers. */
 	m->ol_flags = RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_TUNNEL_VXLAN |
 		      RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
@@ -599,10 +641,10 @@ test_tx_offload_hdr(void **state __rte_unused)
 
 /* What the kernel makes of the checksum field: the full checksum must verify. */
 static void
-assert_kernel_cksum_ok(struct rte_mbuf *m, uint16_t csum_start)
+assert_kernel_l4_cksum_ok(struct rte_mbuf *m, uint16_t csum_start, uint16_t csum_offset)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint16_t *field = (uint16_t *)(p + csum_start + 16);
+	uint16_t *field = (uint16_t *)(p + csum_start + csum_offset);
 
 	/* skb_checksum_help(): fold the data into the pseudo-header sum. */
 	*field = ~rte_raw_cksum(p + csum_start, m->pkt_len - csum_start);
@@ -613,6 +655,8 @@ assert_kernel_cksum_ok(struct rte_mbuf *m, uint16_t csum_start)
 		assert_int_equal(rte_ipv6_udptcp_cksum_verify(
 			(struct rte_ipv6_hdr *)(p + L2), p + csum_start), 0);
 }
+
+#define assert_kernel_cksum_ok(m, csum_start) assert_kernel_l4_cksum_ok(m, csum_start, 16)
 
 static void
 test_tx_fix_headers(void **state __rte_unused)
@@ -684,6 +728,46 @@ test_tx_fix_headers(void **state __rte_unused)
 	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG;
 	assert_int_equal(rtap_tx_fix_headers(rte_pktmbuf_mtod(m, uint8_t *), m, &h), -EINVAL);
 	rte_pktmbuf_free(m);
+}
+
+/*
+ * USO: the UDP length and the pseudo-header sum with it, whatever the
+ * application left there, so that __udp_gso_segment() can adjust both.
+ */
+static void
+test_tx_fix_headers_uso(void **state __rte_unused)
+{
+	struct virtio_net_hdr h;
+	struct rte_udp_hdr *uh;
+	struct rte_mbuf *m;
+	struct frame f;
+	unsigned int v6;
+
+	for (v6 = 0; v6 <= 1; v6++) {
+		uint32_t l3 = v6 ? L3V6 : L3V4;
+		const void *ip;
+
+		build(&f, v6, IPPROTO_UDP, 3000, false);
+		m = tx_mbuf(&f, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 1000);
+		ip = rte_pktmbuf_mtod_offset(m, const void *, L2);
+		uh = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, L2 + l3);
+		uh->dgram_len = rte_cpu_to_be_16(1008);
+		uh->dgram_cksum = 0x5555;
+		rtap_tx_offload(&h, m);
+		assert_int_equal(rtap_tx_fix_headers(rte_pktmbuf_mtod(m, uint8_t *), m, &h), 0);
+		assert_int_equal(rte_be_to_cpu_16(uh->dgram_len), L4UDP + 3000);
+		assert_int_equal(uh->dgram_cksum, v6 ? rte_ipv6_phdr_cksum(ip, 0) :
+						       rte_ipv4_phdr_cksum(ip, 0));
+		assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_UDP_L4);
+		assert_int_equal(rtap_tx_fix_headers(rte_pktmbuf_mtod(m, uint8_t *), m, &h), 0);
+		assert_int_equal(rte_be_to_cpu_16(uh->dgram_len), L4UDP + 3000);
+		assert_kernel_l4_cksum_ok(m, L2 + l3, 6);
+		/* The family the flags say must be the packet's. */
+		m->ol_flags ^= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6;
+		assert_int_equal(rtap_tx_fix_headers(rte_pktmbuf_mtod(m, uint8_t *), m, &h),
+				 -EINVAL);
+		rte_pktmbuf_free(m);
+	}
 }
 
 static int
@@ -764,6 +848,31 @@ test_tx_prepare_rejects(void **state __rte_unused)
 	build(&f, false, IPPROTO_TCP, 3000, false);
 	/* TSO of a UDP packet. */
 	assert_int_equal(prep(tx_mbuf(&fu, 0, tso4, L4TCP, 1000)), -EINVAL);
+	/* USO: UDP only, a datagram size, not with TSO, no more datagrams than the kernel takes. */
+	build(&fu, false, IPPROTO_UDP, 3000, false);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 1000)), 0);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_UDP_CKSUM |
+				      RTE_MBUF_F_TX_IP_CKSUM, L4UDP, 1000)), 0);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 0)), -EINVAL);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, UINT16_MAX)),
+			 -EINVAL);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 3000 / 64)),
+			 -EINVAL);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 3000 / 64 + 1)), 0);
+	assert_int_equal(prep(tx_mbuf(&fu, 30, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 1000)), -EINVAL);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_TCP_CKSUM,
+				      L4UDP, 1000)), -ENOTSUP);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG | tso4, L4UDP, 1000)),
+			 -ENOTSUP);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_TUNNEL_VXLAN |
+				      RTE_MBUF_F_TX_OUTER_IPV4, L4UDP, 1000)), -ENOTSUP);
+	m = tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 1000);
+	m->ol_flags &= ~RTE_MBUF_F_TX_IPV4;
+	assert_int_equal(prep(m), -EINVAL);
+	build(&f, false, IPPROTO_TCP, 3000, false);
+	assert_int_equal(prep(tx_mbuf(&f, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 1000)), -EINVAL);
+	build(&fu, true, IPPROTO_UDP, 3000, false);
+	assert_int_equal(prep(tx_mbuf(&fu, 0, RTE_MBUF_F_TX_UDP_SEG, L4UDP, 1000)), 0);
 	/* An L4 header cut short by the end of the packet. */
 	build(&f, false, IPPROTO_TCP, 0, false);
 	m = tx_mbuf(&f, 0, RTE_MBUF_F_TX_TCP_CKSUM, 0, 0);
@@ -840,6 +949,7 @@ main(void)
 		cmocka_unit_test_teardown(test_rx_sw_not_verifiable, pools_full),
 		cmocka_unit_test_teardown(test_tx_offload_hdr, pools_full),
 		cmocka_unit_test_teardown(test_tx_fix_headers, pools_full),
+		cmocka_unit_test_teardown(test_tx_fix_headers_uso, pools_full),
 		cmocka_unit_test_teardown(test_tx_prepare_rejects, pools_full),
 		cmocka_unit_test_teardown(test_tx_prepare_pseudo_header, pools_full),
 	};

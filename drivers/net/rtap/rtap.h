@@ -12,13 +12,29 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <liburing.h>
+#include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_power_intrinsics.h>
 
 #include "rtap_compat.h"
+
+/*
+ * UDP segmentation offload, Linux 6.2 uapi: older system headers lack it,
+ * and the kernel is probed for it (rtap_tap_offload_ok()) whatever they say.
+ */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6	0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
 
 extern int rtap_logtype;
 #define RTE_LOGTYPE_RTAP rtap_logtype
@@ -94,6 +110,8 @@ rtap_size_bin(uint32_t len)
 				 RTE_ETH_TX_OFFLOAD_UDP_CKSUM | \
 				 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
 				 RTE_ETH_TX_OFFLOAD_TCP_TSO)
+/* Advertised only when the kernel takes USO (struct rtap_pmd, uso). */
+#define RTAP_TX_OFFLOAD_USO	RTE_ETH_TX_OFFLOAD_UDP_TSO
 
 struct rtap_rx_stats {
 	uint64_t packets;
@@ -178,6 +196,7 @@ struct rtap_pmd {
 	uint16_t nb_queue_fds;	/* TAP queues attached, fds[0..n-1] */
 	bool removed;		/* the kernel interface was deleted */
 	bool csum_partial;	/* csum=partial: the application finishes checksums */
+	bool uso;		/* the kernel takes UDP GSO frames both ways (TUN_F_USO4/6) */
 	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
 	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
 	bool txqlen_set;	/* changed by a start, to restore at close */
@@ -283,15 +302,17 @@ int rtap_tap_get_flags(int tap_fd, unsigned int *flags);
 int rtap_tap_set_flags(int tap_fd, unsigned int set, unsigned int clear);
 int rtap_tap_get_mtu(int tap_fd, int *mtu);
 int rtap_tap_set_mtu(int tap_fd, int mtu);
+int rtap_tap_get_mac(int tap_fd, struct rte_ether_addr *mac);
 int rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac);
 int rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads);
+bool rtap_tap_offload_ok(int tap_fd, unsigned int tun_offloads);
 int rtap_tap_get_txqlen(int tap_fd, int *qlen);
 int rtap_tap_set_txqlen(int tap_fd, int qlen);
 
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
-unsigned int rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial);
+unsigned int rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial, bool uso);
 uint32_t rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc);
 int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
@@ -319,7 +340,9 @@ struct rtap_nl_link {
 	uint16_t type;
 	int if_index;
 	unsigned int flags;	/* IFF_* */
+	bool has_mac;		/* IFLA_ADDRESS of an Ethernet address */
 	bool has_stats;
+	struct rte_ether_addr mac;
 	struct rtnl_link_stats64 stats;
 };
 
@@ -420,6 +443,8 @@ rtap_ring_run_tasks(struct io_uring *ring)
 	rte_atomic_store_explicit(&(q)->started, (on), rte_memory_order_release)
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 uint16_t rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
+int rtap_tx_done_cleanup(void *queue, uint32_t free_cnt);
+int rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc);
 int rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_desc,
 			unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
 			struct rte_mempool *mb_pool);

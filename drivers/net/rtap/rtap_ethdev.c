@@ -129,7 +129,7 @@ rtap_dev_start(struct rte_eth_dev *dev)
 	/* What the application lets the kernel leave unfinished; renegotiated each start. */
 	ret = rtap_tap_set_offload(rtap_ctl_fd(dev),
 				   rtap_tun_offloads(dev->data->dev_conf.rxmode.offloads,
-						     pmd->csum_partial));
+						     pmd->csum_partial, pmd->uso));
 	if (ret == 0)
 		ret = rtap_txqlen_apply(dev);
 	if (ret == 0)
@@ -222,7 +222,7 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_rxportconf.nb_queues = 1;
 	info->default_txportconf.nb_queues = 1;
 	info->rx_offload_capa = RTAP_RX_OFFLOAD_CAPA;
-	info->tx_offload_capa = RTAP_TX_OFFLOAD_CAPA;
+	info->tx_offload_capa = RTAP_TX_OFFLOAD_CAPA | (pmd->uso ? RTAP_TX_OFFLOAD_USO : 0);
 	info->rx_queue_offload_capa = 0;
 	info->tx_queue_offload_capa = 0;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
@@ -294,6 +294,8 @@ static const struct eth_dev_ops rtap_ops = {
 	.tx_queue_release	= rtap_tx_queue_release,
 	.tx_queue_start		= rtap_tx_queue_start,
 	.tx_queue_stop		= rtap_tx_queue_stop,
+	.tx_done_cleanup	= rtap_tx_done_cleanup,
+	.get_monitor_addr	= rtap_get_monitor_addr,
 };
 
 /* A primary's port of this driver (of this copy of it, if loaded twice). */
@@ -338,6 +340,9 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	pmd->txqlen_arg = args->txqueuelen;
 	if (rtap_tap_get_txqlen(proc->fds[0], &pmd->txqlen_orig) < 0)
 		pmd->txqlen_orig = -1;
+	/* What LRO asks for with USO: the whole set must be accepted. */
+	pmd->uso = rtap_tap_offload_ok(proc->fds[0],
+		rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO, false, true));
 
 	if (args->mac_fixed)
 		rtap_fixed_mac(pmd->ifname, &pmd->mac);

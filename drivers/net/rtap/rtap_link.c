@@ -12,6 +12,8 @@
  * RTE_ETH_EVENT_INTR_RMV. An interface moved to another namespace also
  * vanishes from the socket's (RTM_DELLINK) but its TAP fds still reach it:
  * then the socket is opened again in the new namespace and no RMV is raised.
+ * An address set from outside (ip link set ... address) becomes the port's
+ * MAC, on the event or on the next link_update, whichever comes first.
  *
  * The kernel's counters (IFLA_STATS64) are read with RTM_GETLINK on a socket
  * opened per call, in whatever namespace the interface is in now.
@@ -75,6 +77,10 @@ rtap_nl_parse_attrs(const struct nlmsghdr *nh, struct rtap_nl_link *link)
 		    rta->rta_len - RTA_LENGTH(0) >= sizeof(link->stats)) {
 			memcpy(&link->stats, p + RTA_LENGTH(0), sizeof(link->stats));
 			link->has_stats = true;
+		} else if (rta->rta_type == IFLA_ADDRESS &&
+			   RTA_PAYLOAD(rta) == RTE_ETHER_ADDR_LEN) {
+			memcpy(link->mac.addr_bytes, RTA_DATA(rta), RTE_ETHER_ADDR_LEN);
+			link->has_mac = true;
 		}
 		if (step >= rem)
 			return;
@@ -235,15 +241,43 @@ rtap_link_set(struct rte_eth_dev *dev, bool up)
 	return rte_eth_linkstatus_set(dev, &link) == 0;
 }
 
+/*
+ * The port MAC is the kernel interface's address. One set from outside becomes
+ * the port's, and the kernel's filter is rebuilt to pass it. DPDK has no event
+ * for a MAC change: the application reads it with rte_eth_macaddr_get().
+ * pmd->mac, not mac_addrs[0], tells ours from outside: mac_addr_set records it
+ * before ethdev copies the address. The primary only: the filter and the port
+ * data are its own.
+ */
+static void
+rtap_link_mac_follow(struct rte_eth_dev *dev, const struct rte_ether_addr *addr)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY ||
+	    rte_is_same_ether_addr(addr, &pmd->mac) || rte_is_zero_ether_addr(addr))
+		return;
+	pmd->mac = *addr;
+	rte_ether_addr_copy(addr, &dev->data->mac_addrs[0]);
+	rte_ether_format_addr(buf, sizeof(buf), addr);
+	PMD_LOG(INFO, "port %u: MAC address set from outside: %s", dev->data->port_id, buf);
+	rtap_filter_sync(dev);
+}
+
 int
 rtap_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
 {
 	const struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rte_ether_addr mac;
 	unsigned int flags;
 	bool up = false;
 
 	if (!pmd->removed && rtap_tap_get_flags(rtap_ctl_fd(dev), &flags) == 0)
 		up = rtap_link_is_up(flags);
+	if (!pmd->removed && rte_eal_process_type() == RTE_PROC_PRIMARY &&
+	    rtap_tap_get_mac(rtap_ctl_fd(dev), &mac) == 0)
+		rtap_link_mac_follow(dev, &mac);
 	/* ethdev's convention: 0 when the status changed, -1 when it did not. */
 	return rtap_link_set(dev, up) ? 0 : -1;
 }
@@ -302,6 +336,8 @@ rtap_link_event(struct rte_eth_dev *dev, const struct rtap_nl_link *link)
 			rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
 		return;
 	}
+	if (link->has_mac)
+		rtap_link_mac_follow(dev, &link->mac);
 	if (rtap_link_set(dev, rtap_link_is_up(link->flags)) && conf->lsc)
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }

@@ -97,6 +97,9 @@ rtap_vnet_gso_known(uint8_t gso_type)
 	case VIRTIO_NET_HDR_GSO_TCPV4:
 	case VIRTIO_NET_HDR_GSO_TCPV6:
 		return true;
+	case VIRTIO_NET_HDR_GSO_UDP_L4:
+		/* ECN is a TCP flag. */
+		return !(gso_type & VIRTIO_NET_HDR_GSO_ECN);
 	default:
 		return false;
 	}
@@ -110,9 +113,11 @@ rtap_vnet_gso_known(uint8_t gso_type)
  * checksums are for applications that opted in: csum=partial with Rx L4
  * checksum offload (they see RX_L4_CKSUM_NONE and request the checksum on
  * Tx), or LRO, whose TCP super-frames always carry a partial checksum.
+ * With LRO and a kernel that has USO (uso), UDP GSO super-frames come whole
+ * too, like TCP ones: the kernel enables either only with both USO4 and USO6.
  */
 unsigned int
-rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial)
+rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial, bool uso)
 {
 	unsigned int tun = 0;
 
@@ -121,6 +126,8 @@ rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial)
 		tun |= TUN_F_CSUM;
 	if (rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
 		tun |= TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	if ((rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO) && uso)
+		tun |= TUN_F_USO4 | TUN_F_USO6;
 	return tun;
 }
 
@@ -310,6 +317,9 @@ rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t o
 	return 0;
 }
 
+/* The Tx segmentation requests the kernel carries out. */
+#define RTAP_TX_SEG	(RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
+
 /* Bytes from the start of the frame to the innermost L3 header. */
 static inline uint32_t
 rtap_tx_l3_off(const struct rte_mbuf *m)
@@ -330,13 +340,15 @@ rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m)
 	uint16_t l4_start;
 
 	memset(hdr, 0, sizeof(*hdr));
-	if (likely(!(ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG))))
+	if (likely(!(ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTAP_TX_SEG))))
 		return;
 
 	l4_start = rtap_tx_l3_off(m) + m->l3_len;
-	/* TSO implies the TCP checksum. */
+	/* Segmentation implies the L4 checksum. */
 	if (ol_flags & RTE_MBUF_F_TX_TCP_SEG)
 		l4 = RTE_MBUF_F_TX_TCP_CKSUM;
+	else if (ol_flags & RTE_MBUF_F_TX_UDP_SEG)
+		l4 = RTE_MBUF_F_TX_UDP_CKSUM;
 
 	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
 		hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -351,23 +363,62 @@ rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m)
 			VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
 		hdr->gso_size = m->tso_segsz;
 		hdr->hdr_len = l4_start + m->l4_len;
+	} else if (ol_flags & RTE_MBUF_F_TX_UDP_SEG) {
+		/* One type for both families: the kernel reads the IP version. */
+		hdr->gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+		hdr->gso_size = m->tso_segsz;
+		hdr->hdr_len = l4_start + sizeof(struct rte_udp_hdr);
 	}
 }
 
 /*
  * Header bytes rtap_tx_fix_headers() rewrites for this packet, 0 when none:
  * the IPv4 checksum (RTE_MBUF_F_TX_IP_CKSUM) and, for TSO, the TCP pseudo-header
- * checksum and the ECN bit of the GSO type.
+ * checksum and the ECN bit of the GSO type; for USO, the UDP length and
+ * pseudo-header checksum.
  */
 uint32_t
 rtap_tx_fix_len(const struct rte_mbuf *m)
 {
 	uint64_t ol_flags = m->ol_flags;
+	uint32_t len;
 
-	if (likely(!(ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_SEG))))
+	if (likely(!(ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTAP_TX_SEG))))
 		return 0;
-	return rtap_tx_l3_off(m) + m->l3_len +
-		((ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? m->l4_len : 0);
+	len = rtap_tx_l3_off(m) + m->l3_len;
+	if (ol_flags & RTE_MBUF_F_TX_TCP_SEG)
+		len += m->l4_len;
+	else if (ol_flags & RTE_MBUF_F_TX_UDP_SEG)
+		len += sizeof(struct rte_udp_hdr);
+	return len;
+}
+
+/*
+ * The pseudo-header sum of the L3 header at l3 (l3_len bytes, of the family
+ * the flags say) with l4_len as the L4 length, folded to 16 bits: what the
+ * kernel expects in the checksum field of a GSO frame.
+ */
+static int
+rtap_tx_gso_phdr(const uint8_t *l3, uint64_t ol_flags, uint32_t l3_len, uint32_t l4_len,
+		 uint16_t *cksum)
+{
+	uint8_t version = l3[0] >> 4;
+	uint32_t sum;
+
+	/* RTE_MBUF_F_TX_TCP_SEG: the DPDK sum without the length, for either L4. */
+	if (ol_flags & RTE_MBUF_F_TX_IPV4) {
+		if (unlikely(version != 4 || l3_len < sizeof(struct rte_ipv4_hdr)))
+			return -EINVAL;
+		sum = rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)l3, RTE_MBUF_F_TX_TCP_SEG);
+	} else {
+		if (unlikely(version != 6 || l3_len < sizeof(struct rte_ipv6_hdr)))
+			return -EINVAL;
+		sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)l3, RTE_MBUF_F_TX_TCP_SEG);
+	}
+	sum += rte_cpu_to_be_16(l4_len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	*cksum = (uint16_t)((sum & 0xffff) + (sum >> 16));
+	return 0;
 }
 
 /*
@@ -377,7 +428,10 @@ rtap_tx_fix_len(const struct rte_mbuf *m)
  * expects the TCP checksum field to hold the pseudo-header sum including the
  * L4 length (virtio_net_hdr_to_skb() then tcp_gso_segment()), which DPDK's
  * convention (rte_ipv4_phdr_cksum() with RTE_MBUF_F_TX_TCP_SEG) leaves out.
- * Both are recomputed from the headers, so calling this twice is harmless.
+ * For USO likewise with the UDP length, which __udp_gso_segment() takes from
+ * the UDP header to adjust the sum of each datagram: both are set from the
+ * frame's length.
+ * All are recomputed from the headers, so calling this twice is harmless.
  * Returns -EINVAL for headers that contradict the flags.
  */
 int
@@ -400,33 +454,37 @@ rtap_tx_fix_headers(uint8_t *hdrs, const struct rte_mbuf *m, struct virtio_net_h
 
 	if (ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
 		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(l3 + m->l3_len);
-		uint32_t sum;
+		uint16_t cksum;
 
 		if (unlikely(m->l4_len < sizeof(*th)))
 			return -EINVAL;
-		if (ol_flags & RTE_MBUF_F_TX_IPV4) {
-			if (unlikely(version != 4 || m->l3_len < sizeof(struct rte_ipv4_hdr)))
-				return -EINVAL;
-			sum = rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)l3,
-						  RTE_MBUF_F_TX_TCP_SEG);
-		} else {
-			if (unlikely(version != 6 || m->l3_len < sizeof(struct rte_ipv6_hdr)))
-				return -EINVAL;
-			sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)l3,
-						  RTE_MBUF_F_TX_TCP_SEG);
-		}
-		sum += rte_cpu_to_be_16(m->pkt_len - l3_off - m->l3_len);
-		sum = (sum & 0xffff) + (sum >> 16);
-		th->cksum = (uint16_t)((sum & 0xffff) + (sum >> 16));
+		if (unlikely(rtap_tx_gso_phdr(l3, ol_flags, m->l3_len,
+					      m->pkt_len - l3_off - m->l3_len, &cksum) < 0))
+			return -EINVAL;
+		th->cksum = cksum;
 		if (th->tcp_flags & RTE_TCP_CWR_FLAG)
 			hdr->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+	} else if (ol_flags & RTE_MBUF_F_TX_UDP_SEG) {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(l3 + m->l3_len);
+		uint32_t udp_len = m->pkt_len - l3_off - m->l3_len;
+		uint16_t cksum;
+
+		if (unlikely(udp_len < sizeof(*uh) || udp_len > UINT16_MAX))
+			return -EINVAL;
+		if (unlikely(rtap_tx_gso_phdr(l3, ol_flags, m->l3_len, udp_len, &cksum) < 0))
+			return -EINVAL;
+		uh->dgram_len = rte_cpu_to_be_16(udp_len);
+		uh->dgram_cksum = cksum;
 	}
 	return 0;
 }
 
+/* UDP_MAX_SEGMENTS of Linux 6.2, the first with USO (later kernels take more). */
+#define RTAP_UDP_MAX_SEGS	64
+
 /* Tx mbuf flags rtap acts on; any other offload request cannot be honoured. */
 #define RTAP_TX_OL_FLAGS (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM | \
-	RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_TCP_SEG | \
+	RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM | RTAP_TX_SEG | \
 	RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IPV6 | RTE_MBUF_F_TX_TUNNEL_MASK)
 
 /*
@@ -475,6 +533,31 @@ rtap_tx_prepare_one(struct rte_mbuf *m)
 		break;
 	default:
 		return -ENOTSUP;
+	}
+
+	if (ol_flags & RTE_MBUF_F_TX_UDP_SEG) {
+		uint8_t proto;
+		const uint8_t *p;
+
+		/* Not inside a tunnel, not both at once, and over IPv4 or IPv6. */
+		if ((ol_flags & (RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_TCP_SEG)) ||
+		    (ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM)
+			return -ENOTSUP;
+		if (!(ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6)) ||
+		    m->l2_len == 0 || m->tso_segsz == 0 || m->tso_segsz == UINT16_MAX ||
+		    l4_start + sizeof(struct rte_udp_hdr) > m->data_len ||
+		    m->pkt_len - rtap_tx_l3_off(m) > UINT16_MAX)
+			return -EINVAL;
+		/* virtio_net_hdr_to_skb() refuses more datagrams than this. */
+		if (m->pkt_len - l4_start - sizeof(struct rte_udp_hdr) >
+		    (uint32_t)m->tso_segsz * RTAP_UDP_MAX_SEGS)
+			return -EINVAL;
+		p = rte_pktmbuf_mtod_offset(m, const uint8_t *, rtap_tx_l3_off(m));
+		proto = (ol_flags & RTE_MBUF_F_TX_IPV4) ?
+			((const struct rte_ipv4_hdr *)p)->next_proto_id :
+			((const struct rte_ipv6_hdr *)p)->proto;
+		if (proto != IPPROTO_UDP)
+			return -EINVAL;
 	}
 
 	if (ol_flags & RTE_MBUF_F_TX_TCP_SEG) {

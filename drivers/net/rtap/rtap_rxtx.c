@@ -21,6 +21,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <rte_malloc.h>
@@ -365,21 +366,94 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	return nb_rx;
 }
 
-/* Free the mbufs of every completed write. */
-static inline void
-rtap_tx_reap(struct rtap_tx_queue *txq)
+/* Free the mbufs of completed writes, at most max; returns how many. */
+static inline unsigned int
+rtap_tx_reap(struct rtap_tx_queue *txq, unsigned int max)
 {
 	struct io_uring_cqe *cqe;
 	unsigned int head, nb_cqe = 0;
 
 	rtap_ring_run_tasks(&txq->ring);
 	io_uring_for_each_cqe(&txq->ring, head, cqe) {
+		if (nb_cqe == max)
+			break;
 		nb_cqe++;
 		txq->stats.errors += cqe->res < 0;
 		rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
 	}
 	io_uring_cq_advance(&txq->ring, nb_cqe);
 	txq->inflight -= nb_cqe;
+	return nb_cqe;
+}
+
+/*
+ * Free the packets whose writes the kernel has completed, at most free_cnt
+ * (0: all), without waiting for those still in flight: the number freed.
+ * From the thread that sends on the queue, as tx_burst.
+ */
+int
+rtap_tx_done_cleanup(void *queue, uint32_t free_cnt)
+{
+	struct rtap_tx_queue *txq = queue;
+
+	/* A stopped queue has nothing in flight: stopping reaps every write. */
+	if (!RTAP_QUEUE_STARTED(txq))
+		return 0;
+	return rtap_tx_reap(txq, free_cnt == 0 ? UINT_MAX : free_cnt);
+}
+
+/* rte_power_monitor() callback: abort the sleep when the value has the bits. */
+static int
+rtap_monitor_has_bits(const uint64_t val, const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ])
+{
+	return (val & opaque[0]) != 0 ? -1 : 0;
+}
+
+/* rte_power_monitor() callback: abort the sleep when the value has changed. */
+static int
+rtap_monitor_changed(const uint64_t val, const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ])
+{
+	return val != opaque[0] ? -1 : 0;
+}
+
+/* rte_power_monitor() callback: never sleep. */
+static int
+rtap_monitor_busy(const uint64_t val __rte_unused,
+		  const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ] __rte_unused)
+{
+	return -1;
+}
+
+/*
+ * Where the next frame of an idle queue shows in memory, for rte_power_monitor().
+ * The frame completes the read waiting in the kernel. With cooperative task
+ * running (rtap_queue_ring_init) the kernel posts no completion while the
+ * polling thread sleeps in user space: it sets IORING_SQ_TASKRUN in the SQ
+ * ring's flags, so that word is watched. Without it the completion is posted
+ * at once: the CQ tail is watched. A queue that may already hold frames
+ * (draining, completions not reaped, no read waiting) must not sleep at all.
+ */
+int
+rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
+{
+	struct rtap_rx_queue *rxq = queue;
+	struct io_uring *ring = &rxq->ring;
+
+	memset(pmc, 0, sizeof(*pmc));
+	pmc->size = sizeof(uint32_t);
+	if (ring->flags & IORING_SETUP_TASKRUN_FLAG) {
+		pmc->addr = ring->sq.kflags;
+		pmc->opaque[0] = IORING_SQ_TASKRUN;
+		pmc->fn = rtap_monitor_has_bits;
+	} else {
+		pmc->addr = ring->cq.ktail;
+		pmc->opaque[0] = IO_URING_READ_ONCE(*ring->cq.ktail);
+		pmc->fn = rtap_monitor_changed;
+	}
+	if (!RTAP_QUEUE_STARTED(rxq) || rxq->draining || rxq->waiting == NULL ||
+	    io_uring_cq_ready(ring) != 0)
+		pmc->fn = rtap_monitor_busy;
+	return 0;
 }
 
 /*
@@ -495,7 +569,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	if (unlikely(!RTAP_QUEUE_STARTED(txq)))
 		return 0;
 
-	rtap_tx_reap(txq);
+	rtap_tx_reap(txq, UINT_MAX);
 	nb_pkts = RTE_MIN(nb_pkts, txq->nb_desc - txq->inflight);
 
 	for (i = 0; i < nb_pkts; i++) {
@@ -827,7 +901,7 @@ rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 	if (!RTAP_QUEUE_STARTED(txq))
 		return 0;
 	RTAP_QUEUE_SET_STARTED(txq, false);
-	rtap_tx_reap(txq);
+	rtap_tx_reap(txq, UINT_MAX);
 	rtap_ring_cancel(&txq->ring, &txq->inflight, &txq->nb_iov);
 	io_uring_unregister_files(&txq->ring);
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;

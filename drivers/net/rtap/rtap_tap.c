@@ -314,6 +314,17 @@ rtap_tap_set_mtu(int tap_fd, int mtu)
 }
 
 int
+rtap_tap_get_mac(int tap_fd, struct rte_ether_addr *mac)
+{
+	struct ifreq ifr = { 0 };
+	int ret = rtap_tap_ioctl(tap_fd, SIOCGIFHWADDR, &ifr);
+
+	if (ret == 0)
+		memcpy(mac->addr_bytes, ifr.ifr_hwaddr.sa_data, RTE_ETHER_ADDR_LEN);
+	return ret;
+}
+
+int
 rtap_tap_set_mac(int tap_fd, const struct rte_ether_addr *mac)
 {
 	struct ifreq ifr = { 0 };
@@ -335,6 +346,20 @@ rtap_tap_set_offload(int tap_fd, unsigned int tun_offloads)
 		return -errno;
 	}
 	return 0;
+}
+
+/*
+ * Whether the kernel accepts these offloads: TUNSETOFFLOAD refuses flags it
+ * does not know with EINVAL (TUN_F_USO4/6 before Linux 6.2). Leaves the
+ * offloads off; each start negotiates its own.
+ */
+bool
+rtap_tap_offload_ok(int tap_fd, unsigned int tun_offloads)
+{
+	bool ok = ioctl(tap_fd, TUNSETOFFLOAD, (unsigned long)tun_offloads) == 0;
+
+	ioctl(tap_fd, TUNSETOFFLOAD, 0UL);
+	return ok;
 }
 
 int
