@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import frame, disable_ipv6, if_exists, move_to_netns, sh, AppError
+from conftest import frame, disable_ipv6, if_exists, move_to_netns, sh, AppError, SLOW
 from test_datapath import tap_port, assert_pool_full
 
 
@@ -211,8 +211,9 @@ def test_interface_moved_to_netns_under_traffic(app, names, netns):
         move_to_netns(ifname, ns, ["10.203.0.1/24"])
     finally:
         flood.stop()
-    # Take what the flood queued, so that the kernel's queue has room again.
-    app.rx(port, 1000000, timeout_ms=500)
+    # Take what the flood queued, so that the kernel's queue has room again
+    # (and no flood frame is left to arrive with the echo requests).
+    app.rx(port, 1000000, timeout_ms=int(500 * SLOW))
     # The port's own address: the TAP's filter passes it without promiscuous mode.
     mac = app.kv(f"info {port}")["mac"]
     sh(f"ip neigh add 10.203.0.2 lladdr {mac} dev {ifname}", ns=ns)
