@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("RTAP_BUILD", ROOT / "build"))
 TESTAPP = Path(os.environ.get("RTAP_TESTAPP", BUILD / "tests" / "rtap_testapp"))
 PLUGIN = BUILD / "drivers" / "net" / "rtap" / "librte_net_rtap.so"
+# The upstream release scripts/test.sh runs against (RTAP_DPDK), or None: Debian's.
+UPSTREAM_DPDK = os.environ.get("RTAP_DPDK") or None
 # Latency bounds are multiplied by this: the emulated (TCG) guests of
 # scripts/test-kernels.sh run the same tests about ten times slower.
 SLOW = float(os.environ.get("RTAP_SLOW", "1"))

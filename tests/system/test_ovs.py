@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from conftest import if_exists, if_stat, sh, token
+from conftest import UPSTREAM_DPDK, if_exists, if_stat, sh, token
 from test_offload_tcp import nstat
 
 VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
@@ -37,8 +37,13 @@ SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 IPS = {"a": "10.221.0.1", "b": "10.221.0.2"}
 CSUM_ERRORS = ("TcpInCsumErrors", "UdpInCsumErrors", "IpInCsumErrors", "IpInHdrErrors")
 
-pytestmark = pytest.mark.skipif(not os.access(VSWITCHD, os.X_OK),
-                                reason="openvswitch-switch-dpdk not installed")
+pytestmark = [
+    pytest.mark.skipif(not os.access(VSWITCHD, os.X_OK),
+                       reason="openvswitch-switch-dpdk not installed"),
+    # Debian's OVS is built on Debian's DPDK: it loads only a plugin built for that.
+    pytest.mark.skipif(UPSTREAM_DPDK is not None,
+                       reason=f"Debian's OVS runs on Debian's DPDK, not {UPSTREAM_DPDK}"),
+]
 
 
 class Ovs:
