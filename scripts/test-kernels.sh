@@ -150,7 +150,7 @@ make_initrd() { # moddir kver cmd-file out
 	mkdir -p /newroot/dev/pts /newroot/dev/shm
 	mount -t devpts devpts /newroot/dev/pts
 	mount -t tmpfs tmpfs /newroot/dev/shm
-	mount -t tmpfs tmpfs /newroot/tmp
+	# /tmp stays the host's, through the overlay: a checkout may live there.
 	# EAL refuses plugins below a world-writable directory: /run is 755.
 	mount -t tmpfs -o mode=755 tmpfs /newroot/run
 	cp /cmd /newroot/tmp/rtap-guest-cmd

@@ -408,7 +408,7 @@ int rtap_rx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
 			   struct rte_eth_burst_mode *mode);
 int rtap_tx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
 			   struct rte_eth_burst_mode *mode);
-uint32_t rtap_rx_queue_count(void *queue);
+rtap_rx_queue_count_t rtap_rx_queue_count(void *queue);
 int rtap_rx_descriptor_status(void *queue, uint16_t offset);
 int rtap_tx_descriptor_status(void *queue, uint16_t offset);
 

@@ -96,4 +96,14 @@ typedef struct rte_eth_stats rtap_queue_stats_t;
 #define RTAP_QUEUE_STATS		(stats)
 #endif
 
+/*
+ * 25.11: rx_queue_count returns an int (a negative errno for a bad queue).
+ * Before, a uint32_t.
+ */
+#if RTAP_DPDK_AT_LEAST(25, 11)
+typedef int rtap_rx_queue_count_t;
+#else
+typedef uint32_t rtap_rx_queue_count_t;
+#endif
+
 #endif /* _RTAP_COMPAT_H_ */

@@ -82,13 +82,13 @@ rtap_ring_completed(struct io_uring *ring, uint32_t *frames)
 	return n;
 }
 
-uint32_t
+rtap_rx_queue_count_t
 rtap_rx_queue_count(void *queue)
 {
 	struct rtap_rx_queue *rxq = queue;
 	uint32_t frames;
 
-	if (!rxq->started)
+	if (!RTAP_QUEUE_STARTED(rxq))
 		return 0;
 	rtap_ring_completed(&rxq->ring, &frames);
 	return frames;
@@ -102,7 +102,7 @@ rtap_rx_descriptor_status(void *queue, uint16_t offset)
 
 	if (offset >= rxq->nb_desc)
 		return -EINVAL;
-	if (!rxq->started)
+	if (!RTAP_QUEUE_STARTED(rxq))
 		return RTE_ETH_RX_DESC_UNAVAIL;
 	completed = rtap_ring_completed(&rxq->ring, &frames);
 	if (offset < frames)
@@ -120,7 +120,7 @@ rtap_tx_descriptor_status(void *queue, uint16_t offset)
 
 	if (offset >= txq->nb_desc)
 		return -EINVAL;
-	if (!txq->started)
+	if (!RTAP_QUEUE_STARTED(txq))
 		return RTE_ETH_TX_DESC_UNAVAIL;
 	completed = rtap_ring_completed(&txq->ring, NULL);
 	if (offset < txq->nb_desc - txq->inflight + completed)

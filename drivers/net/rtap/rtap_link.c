@@ -78,8 +78,8 @@ rtap_nl_parse_attrs(const struct nlmsghdr *nh, struct rtap_nl_link *link)
 			memcpy(&link->stats, p + RTA_LENGTH(0), sizeof(link->stats));
 			link->has_stats = true;
 		} else if (rta->rta_type == IFLA_ADDRESS &&
-			   RTA_PAYLOAD(rta) == RTE_ETHER_ADDR_LEN) {
-			memcpy(link->mac.addr_bytes, RTA_DATA(rta), RTE_ETHER_ADDR_LEN);
+			   rta->rta_len - RTA_LENGTH(0) == RTE_ETHER_ADDR_LEN) {
+			memcpy(link->mac.addr_bytes, p + RTA_LENGTH(0), RTE_ETHER_ADDR_LEN);
 			link->has_mac = true;
 		}
 		if (step >= rem)
