@@ -55,28 +55,19 @@ rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
 }
 
 /*
- * Stage the iovecs of a chain, the first starting at the virtio-net header.
- * The room reserved is nb_segs entries and the request tells the kernel as
- * many, so a chain whose ->next links disagree with nb_segs (sent without
- * tx_prepare) is refused before anything is written: -EINVAL. -EBUSY when
- * the staging area is full and cannot be flushed.
+ * The iovecs of a chain, the first starting at the virtio-net header: Rx
+ * reads into each segment's tailroom, Tx writes its data. There are nb_segs
+ * of them, and the request tells the kernel as many, so a chain whose ->next
+ * links disagree with nb_segs (sent without tx_prepare) is refused before
+ * anything past them is written: -EINVAL.
  */
 static inline int
-rtap_iov_stage(struct io_uring *ring, struct iovec *iov, unsigned int *nb_iov,
-	       struct rte_mbuf *mb, void *hdr, uint32_t first_len, bool rx,
-	       struct iovec **staged)
+rtap_iov_fill(struct iovec *v, struct rte_mbuf *mb, void *hdr, uint32_t first_len, bool rx)
 {
 	const uint16_t nb_segs = mb->nb_segs;
 	struct rte_mbuf *seg;
-	struct iovec *v;
 	uint16_t i;
 
-	if (*nb_iov + nb_segs > RTAP_IOV_BATCH) {
-		rtap_ring_submit(ring, nb_iov);
-		if (*nb_iov != 0)
-			return -EBUSY;
-	}
-	v = &iov[*nb_iov];
 	v[0].iov_base = hdr;
 	v[0].iov_len = first_len;
 	for (i = 1, seg = mb->next; seg != NULL && i < nb_segs; i++, seg = seg->next) {
@@ -85,7 +76,32 @@ rtap_iov_stage(struct io_uring *ring, struct iovec *iov, unsigned int *nb_iov,
 	}
 	if (unlikely(seg != NULL || i != nb_segs))
 		return -EINVAL;
-	*nb_iov += i;
+	return i;
+}
+
+/*
+ * Stage the iovecs of a chain for the next submit (rtap_iov_fill()): -EINVAL
+ * for a chain whose links lie, -EBUSY when the staging area is full and
+ * cannot be flushed.
+ */
+static inline int
+rtap_iov_stage(struct io_uring *ring, struct iovec *iov, unsigned int *nb_iov,
+	       struct rte_mbuf *mb, void *hdr, uint32_t first_len, bool rx,
+	       struct iovec **staged)
+{
+	struct iovec *v;
+	int n;
+
+	if (*nb_iov + mb->nb_segs > RTAP_IOV_BATCH) {
+		rtap_ring_submit(ring, nb_iov);
+		if (*nb_iov != 0)
+			return -EBUSY;
+	}
+	v = &iov[*nb_iov];
+	n = rtap_iov_fill(v, mb, hdr, first_len, rx);
+	if (unlikely(n < 0))
+		return n;
+	*nb_iov += n;
 	*staged = v;
 	return 0;
 }
@@ -280,19 +296,16 @@ rtap_rx_readv_queued(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t
 
 	while (n-- > 0) {
 		struct rte_mbuf *mb = rtap_rx_get(rxq);
-		struct rte_mbuf *seg;
-		unsigned int i;
 		ssize_t res;
+		int n_iov;
 
 		if (unlikely(mb == NULL))
 			break;
-		iov[0].iov_base = rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN);
-		iov[0].iov_len = RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb);
-		for (i = 1, seg = mb->next; seg != NULL; i++, seg = seg->next) {
-			iov[i].iov_base = rte_pktmbuf_mtod(seg, void *);
-			iov[i].iov_len = rte_pktmbuf_tailroom(seg);
-		}
-		res = readv(rxq->fd, iov, i);
+		/* Our own chains (rtap_rx_get()): their links agree with nb_segs. */
+		n_iov = rtap_iov_fill(iov, mb,
+				      rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN),
+				      RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb), true);
+		res = readv(rxq->fd, iov, n_iov);
 		if (unlikely(res < 0)) {
 			rtap_rx_drop(rxq, mb, -errno);
 			break;
