@@ -55,6 +55,22 @@ rtap_secondary_burst(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unus
 }
 
 /*
+ * The rings are mapped in the primary only. Since 25.11 ethdev calls these
+ * ops without checking for NULL, so a secondary must have them.
+ */
+static rtap_rx_queue_count_t
+rtap_secondary_queue_count(void *queue __rte_unused)
+{
+	return (rtap_rx_queue_count_t)-ENOTSUP;
+}
+
+static int
+rtap_secondary_descriptor_status(void *queue __rte_unused, uint16_t offset __rte_unused)
+{
+	return -ENOTSUP;
+}
+
+/*
  * Serialises the primary lending a port's fd with the port's fds being closed:
  * an fd closed, and maybe reused, between the lookup and the send would lend
  * whatever it has become.
@@ -217,6 +233,9 @@ rtap_secondary_probe(struct rte_vdev_device *vdev)
 	dev->dev_ops = &rtap_secondary_ops;
 	dev->rx_pkt_burst = rtap_secondary_burst;
 	dev->tx_pkt_burst = rtap_secondary_burst;
+	dev->rx_queue_count = rtap_secondary_queue_count;
+	dev->rx_descriptor_status = rtap_secondary_descriptor_status;
+	dev->tx_descriptor_status = rtap_secondary_descriptor_status;
 	dev->device = &vdev->device;
 	rte_eth_dev_probing_finish(dev);
 	return 0;
