@@ -74,6 +74,9 @@
  *   poll_start <port> <nb_queues>    a thread that polls Rx queues 0..nb_queues-1 round robin
  *                                    and frees what it receives
  *   poll_stop                        end it, "ok <received>"
+ *   poll_block <ms>                  have that thread block in the kernel, in vfork(), for ms
+ *                                    (it polls nothing meanwhile); "ok" once it is blocked
+ *   poll_status                      "ok blocked=<0|1> received=N"
  *   reset_check <port> <n>           n times, while the flood runs: reset the stats, read
  *                                    them; "ok excess=<most opackets beyond what the flood
  *                                    sent between reset and read>"
@@ -87,8 +90,11 @@
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -786,6 +792,37 @@ static bool poll_running;
 static uint64_t poll_received;
 static uint16_t poll_port, poll_nb_queues;
 
+static unsigned int poll_block_ms;
+static bool poll_blocked;
+
+static int
+poll_block_child(void *arg)
+{
+	unsigned int ms = *(const unsigned int *)arg;
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	_exit(0);
+}
+
+/*
+ * Block in the kernel, where task work does not run: vfork() waits for the
+ * child, which shares our memory (so runs on its own stack) and sleeps ms.
+ */
+static void
+poll_block(unsigned int ms)
+{
+	static char stack[64 * 1024] __rte_aligned(16);
+	pid_t child;
+
+	__atomic_store_n(&poll_blocked, true, __ATOMIC_RELEASE);
+	child = clone(poll_block_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+		      &ms);
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	__atomic_store_n(&poll_blocked, false, __ATOMIC_RELEASE);
+}
+
 static void *
 poll_main(void *arg __rte_unused)
 {
@@ -793,6 +830,10 @@ poll_main(void *arg __rte_unused)
 	uint16_t q = 0, n;
 
 	while (__atomic_load_n(&poll_running, __ATOMIC_ACQUIRE)) {
+		unsigned int ms = __atomic_exchange_n(&poll_block_ms, 0, __ATOMIC_ACQ_REL);
+
+		if (ms > 0)
+			poll_block(ms);
 		n = rte_eth_rx_burst(poll_port, q, burst, BURST);
 		rte_pktmbuf_free_bulk(burst, n);
 		__atomic_fetch_add(&poll_received, n, __ATOMIC_RELEASE);
@@ -825,6 +866,20 @@ poll_stop(void)
 		return;
 	__atomic_store_n(&poll_running, false, __ATOMIC_RELEASE);
 	pthread_join(poll_thread, NULL);
+}
+
+static int
+cmd_poll_block(unsigned int ms)
+{
+	if (!poll_running || ms == 0)
+		return reply_err(-EINVAL, "poll_block");
+	__atomic_store_n(&poll_block_ms, ms, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&poll_blocked, __ATOMIC_ACQUIRE))
+		rte_delay_us_sleep(100);
+	/* Past the flag is the system call: give the thread time to enter it. */
+	rte_delay_us_sleep(10 * 1000);
+	printf("ok\n");
+	return 0;
 }
 
 static int
@@ -917,6 +972,10 @@ dispatch(char **argv, int argc)
 	} else if (strcmp(c, "poll_stop") == 0) {
 		poll_stop();
 		printf("ok %" PRIu64 "\n", __atomic_load_n(&poll_received, __ATOMIC_ACQUIRE));
+	} else if (strcmp(c, "poll_status") == 0) {
+		printf("ok blocked=%d received=%" PRIu64 "\n",
+		       __atomic_load_n(&poll_blocked, __ATOMIC_ACQUIRE),
+		       __atomic_load_n(&poll_received, __ATOMIC_ACQUIRE));
 	} else if (strcmp(c, "pool") == 0)
 		printf("ok avail=%u size=%u\n", rte_mempool_avail_count(pool), pool->size);
 	else if (strcmp(c, "release") == 0) {
@@ -929,6 +988,8 @@ dispatch(char **argv, int argc)
 		cmd_attach(argv[1]);
 	else if (strcmp(c, "poll_start") == 0 && argc >= 3)
 		cmd_poll_start(port, queue);
+	else if (strcmp(c, "poll_block") == 0)
+		cmd_poll_block(atoi(argv[1]));
 	else if (strcmp(c, "flood_start") == 0 && argc >= 4)
 		cmd_flood_start(port, queue, atoi(argv[3]));
 	else if (strcmp(c, "reset_check") == 0 && argc >= 3)

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from conftest import disable_ipv6, sh, token
-from test_datapath import assert_pool_full
+from conftest import disable_ipv6, frame, sh, token
+from test_datapath import assert_pool_full, tap_port
 from test_port_events import wait_for
 
 
@@ -114,3 +114,63 @@ def test_close_and_probe_while_link_events_arrive(app, names):
     sh(f"ip link set {ifname} down")
     assert wait_for(lambda: int(app.kv(f"events {port}")["lsc"]) > before)
     app.cmd(f"detach {port}")
+
+
+def test_stop_does_not_wait_for_a_blocked_polling_thread(app, names):
+    port, _ = tap_port(app, names)
+    app.cmd(f"poll_start {port} 1")
+    # The polling thread posted the queue's waiting read; the cancel of that
+    # read completes as its task work, which cannot run while it is blocked.
+    app.cmd("poll_block 3000")
+    app.cmd(f"stop {port}")
+    assert app.kv("poll_status")["blocked"] == "1"
+    assert "1 requests complete once the thread that posted them enters the kernel" \
+        in app.stderr()
+    avail, size = app.pool()
+    assert avail < size          # the read's mbuf: still the kernel's
+
+    assert wait_for(lambda: app.kv("poll_status")["blocked"] == "0", 10)
+    app.cmd("poll_stop")
+    # The next start collects what the stop left; then all is back.
+    app.cmd(f"start {port}")
+    app.cmd(f"stop {port}")
+    assert_pool_full(app)
+    app.cmd(f"close {port}")
+    assert app.kernel_fds() == []
+
+
+def test_start_refuses_while_the_last_stop_is_in_flight(app, names):
+    port, _ = tap_port(app, names)
+    app.cmd(f"poll_start {port} 1")
+    app.cmd("poll_block 3000")
+    app.cmd(f"stop {port}")
+    ok, _, rest = app.call(f"start {port}")
+    assert not ok and "Device or resource busy" in rest, rest
+    assert "1 requests of the last stop are still in flight" in app.stderr()
+    # Close waits for the thread instead: nothing is freed under the kernel,
+    # and nothing is left out of the pool.
+    app.cmd(f"close {port}")
+    assert_pool_full(app)
+    assert app.kernel_fds() == []
+    app.cmd("poll_stop")
+
+
+def test_queue_polled_by_one_thread_then_another(app, names, raw_socket):
+    port, ifname = tap_port(app, names)
+    sock = raw_socket(ifname)
+    app.cmd(f"poll_start {port} 1")
+    for seq in range(10):
+        sock.send(frame(100, seq))
+    assert wait_for(lambda: app.kv("poll_status")["received"] == "10", 10)
+    # The thread exits with a read waiting; the kernel cancels it, and the
+    # control thread, polling next, takes that for what it is.
+    app.cmd("poll_stop")
+    for seq in range(10, 20):
+        sock.send(frame(100, seq))
+    got = app.rx(port, 10)
+    assert [p.data for p in got] == [frame(100, seq) for seq in range(10, 20)]
+    st = app.stats(port)
+    assert st["ipackets"] == 20 and st["ierrors"] == 0, st
+    assert app.xstats(port)["rx_q0_io_errors"] == 0
+    app.cmd(f"stop {port}")
+    assert_pool_full(app)

@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "rtap.h"
@@ -31,17 +32,25 @@
 /*
  * A queue's TAP fd is its ring's registered file 0: requests then skip the
  * fd table lookup and the file reference count, shared by all our threads.
+ * The table is registered empty with the ring; start and stop update the
+ * slot, which, unlike unregistering on kernels before 6.4, does not wait for
+ * requests still in flight (see rtap_ring_cancel()).
  */
 #define RTAP_RING_FD	0
+
+/* How long a stop waits for the completions of what it cancels. */
+#define RTAP_CANCEL_WAIT_MS	20
 
 static int
 rtap_ring_set_fd(struct io_uring *ring, int fd)
 {
-	int ret = io_uring_register_files(ring, &fd, 1);
+	int ret = io_uring_register_files_update(ring, RTAP_RING_FD, &fd, 1);
 
-	if (ret < 0)
-		PMD_LOG(ERR, "io_uring_register_files: %s", strerror(-ret));
-	return ret;
+	if (ret < 0) {
+		PMD_LOG(ERR, "io_uring_register_files_update: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
 }
 
 static inline void
@@ -206,8 +215,8 @@ rtap_rx_drop(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 	 */
 	if (res < 0)
 		rxq->draining = false;
-	if (res == -EAGAIN) {
-		/* Not an error: the queue is empty. */
+	if (res == -EAGAIN || res == -ECANCELED) {
+		/* Not errors: the queue is empty, or the thread that posted it exited. */
 	} else if (res == -EBADFD || res == -EBADF) {
 		/* The kernel interface was deleted: reading again would spin. */
 		rxq->detached = true;
@@ -615,49 +624,84 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 }
 
 /*
- * Cancel every request posted on a ring and wait until each has completed,
- * its own completion and the cancel's: only then is no mbuf still referenced
- * by the kernel and no stale completion left for the next start.
+ * Free the mbufs of a stopped ring's completed requests, waiting up to
+ * wait_ms for those still in flight (without limit if negative). Returns how
+ * many are still in flight.
+ */
+static uint16_t
+rtap_ring_collect(struct io_uring *ring, uint16_t *inflight, int wait_ms)
+{
+	struct __kernel_timespec tick = { .tv_nsec = 1000 * 1000 };
+	struct io_uring_cqe *cqe;
+	int waited;
+
+	for (waited = 0; ; waited++) {
+		int ret;
+
+		while (io_uring_peek_cqe(ring, &cqe) == 0) {
+			struct rte_mbuf *mb = io_uring_cqe_get_data(cqe);
+
+			/* NULL: the cancel's own completion. */
+			if (mb != NULL) {
+				rte_pktmbuf_free(mb);
+				(*inflight)--;
+			}
+			io_uring_cqe_seen(ring, cqe);
+		}
+		if (*inflight == 0 || (wait_ms >= 0 && waited >= wait_ms))
+			return *inflight;
+		if (waited > 0 && waited % 1000 == 0)
+			PMD_LOG(WARNING, "still waiting for %u cancelled requests", *inflight);
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &tick);
+		if (ret < 0 && ret != -ETIME && ret != -EINTR)
+			rte_delay_us_sleep(1000);
+	}
+}
+
+/*
+ * Cancel every request posted on a ring, and collect their completions for a
+ * while. A read waiting in the kernel completes as task work of the thread
+ * that posted it, which runs only once that thread enters the kernel: not
+ * while it busy-polls other ports on a tickless CPU, nor while it is blocked,
+ * in vfork() for instance. So a stop does not wait for it: what is still in
+ * flight stays counted, its mbufs owned by the kernel until its completion is
+ * collected, by the next start or by the queue's release, which waits for it.
  */
 static void
 rtap_ring_cancel(struct io_uring *ring, uint16_t *inflight, unsigned int *nb_iov)
 {
-	struct __kernel_timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
-	bool cancelled = false;
-	unsigned int ticks = 0;
 	struct io_uring_sqe *sqe;
+	int ret;
 
 	io_uring_submit(ring);
-	sqe = io_uring_get_sqe(ring);
-	if (sqe == NULL)
-		return;
-	io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
-	io_uring_sqe_set_data(sqe, NULL);
-	io_uring_submit(ring);
-
-	while (*inflight > 0 || !cancelled) {
-		struct io_uring_cqe *cqe;
-		int ret = io_uring_wait_cqe_timeout(ring, &cqe, &tick);
-
-		if (ret == -ETIME || ret == -EINTR) {
-			if (++ticks % 10 == 0)
-				PMD_LOG(WARNING, "still waiting for %u cancelled requests",
-					*inflight);
-			continue;
-		}
-		if (ret < 0) {
-			PMD_LOG(ERR, "waiting for cancelled requests: %s", strerror(-ret));
-			break;
-		}
-		if (io_uring_cqe_get_data(cqe) == NULL) {
-			cancelled = true;
-		} else {
-			rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
-			(*inflight)--;
-		}
-		io_uring_cqe_seen(ring, cqe);
-	}
 	*nb_iov = 0;
+	if (*inflight == 0)
+		return;
+	sqe = io_uring_get_sqe(ring);
+	if (sqe != NULL) {
+		io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
+		io_uring_sqe_set_data(sqe, NULL);
+		ret = io_uring_submit(ring);
+	} else {
+		ret = -EBUSY;
+	}
+	if (ret < 0)
+		PMD_LOG(ERR, "cancelling %u requests: %s; waiting for them to complete",
+			*inflight, strerror(-ret));
+	if (rtap_ring_collect(ring, inflight, RTAP_CANCEL_WAIT_MS) > 0)
+		PMD_LOG(INFO, "%u requests complete once the thread that posted them enters the kernel",
+			*inflight);
+}
+
+/* Start on an idle ring: collect what the last stop left in flight. */
+static int
+rtap_ring_idle(struct io_uring *ring, uint16_t *inflight)
+{
+	if (rtap_ring_collect(ring, inflight, RTAP_CANCEL_WAIT_MS) == 0)
+		return 0;
+	PMD_LOG(ERR, "%u requests of the last stop are still in flight: the thread that "
+		"posted them has not entered the kernel since", *inflight);
+	return -EBUSY;
 }
 
 /* The largest frame the kernel may hand this port, after the vnet header. */
@@ -709,12 +753,20 @@ rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc)
 	 */
 	int ret = io_uring_queue_init(nb_desc + 1, ring,
 				      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+	int no_fd = -1;
 
 	if (ret == -EINVAL)
 		ret = io_uring_queue_init(nb_desc + 1, ring, 0);
 
-	if (ret < 0)
+	if (ret < 0) {
 		PMD_LOG(ERR, "io_uring_queue_init(%u): %s", nb_desc + 1, strerror(-ret));
+		return ret;
+	}
+	ret = io_uring_register_files(ring, &no_fd, 1);
+	if (ret < 0) {
+		PMD_LOG(ERR, "io_uring_register_files: %s", strerror(-ret));
+		io_uring_queue_exit(ring);
+	}
 	return ret;
 }
 
@@ -853,13 +905,16 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	if (ret < 0)
 		return ret;
 
+	ret = rtap_ring_idle(&rxq->ring, &rxq->inflight);
+	if (ret < 0)
+		return ret;
 	ret = rtap_ring_set_fd(&rxq->ring, proc->fds[queue_id]);
 	if (ret < 0)
 		return ret;
 	rxq->fd = proc->fds[queue_id];
 	ret = rtap_rx_probe(rxq);
 	if (ret < 0) {
-		io_uring_unregister_files(&rxq->ring);
+		rtap_ring_set_fd(&rxq->ring, -1);
 		return ret;
 	}
 	rxq->detached = false;
@@ -879,7 +934,7 @@ rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 		return 0;
 	RTAP_QUEUE_SET_STARTED(rxq, false);
 	rtap_ring_cancel(&rxq->ring, &rxq->inflight, &rxq->nb_iov);
-	io_uring_unregister_files(&rxq->ring);
+	rtap_ring_set_fd(&rxq->ring, -1);
 	rxq->waiting = NULL;
 	rte_pktmbuf_free_bulk(rxq->spare, rxq->nb_spare);
 	rxq->nb_spare = 0;
@@ -897,6 +952,9 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 
 	if (RTAP_QUEUE_STARTED(txq))
 		return 0;
+	ret = rtap_ring_idle(&txq->ring, &txq->inflight);
+	if (ret < 0)
+		return ret;
 	/* More Tx than Rx queues share the kernel queues round robin. */
 	ret = rtap_ring_set_fd(&txq->ring, proc->fds[queue_id % pmd->nb_queue_fds]);
 	if (ret < 0)
@@ -916,7 +974,7 @@ rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 	RTAP_QUEUE_SET_STARTED(txq, false);
 	rtap_tx_reap(txq, UINT_MAX);
 	rtap_ring_cancel(&txq->ring, &txq->inflight, &txq->nb_iov);
-	io_uring_unregister_files(&txq->ring);
+	rtap_ring_set_fd(&txq->ring, -1);
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
 }
@@ -929,6 +987,7 @@ rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
 	if (rxq == NULL)
 		return;
 	rtap_rx_queue_stop(dev, queue_id);
+	rtap_ring_collect(&rxq->ring, &rxq->inflight, -1);
 	io_uring_queue_exit(&rxq->ring);
 	rte_free(rxq);
 	dev->data->rx_queues[queue_id] = NULL;
@@ -942,6 +1001,7 @@ rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
 	if (txq == NULL)
 		return;
 	rtap_tx_queue_stop(dev, queue_id);
+	rtap_ring_collect(&txq->ring, &txq->inflight, -1);
 	io_uring_queue_exit(&txq->ring);
 	rte_free(txq);
 	dev->data->tx_queues[queue_id] = NULL;
