@@ -174,3 +174,42 @@ def test_queue_polled_by_one_thread_then_another(app, names, raw_socket):
     assert app.xstats(port)["rx_q0_io_errors"] == 0
     app.cmd(f"stop {port}")
     assert_pool_full(app)
+
+
+def test_configure_while_the_interface_moves_between_namespaces(app, names, netns):
+    """The interrupt thread rebuilds the netlink subscription as the control
+    thread reconfigures: one socket at a time, none left after close."""
+    def sockets():
+        return sum(t.startswith("socket:") for t in app.fd_targets())
+
+    base = sockets()
+    port, ifname = tap_port(app, names, lsc=1)
+    ns = netns()
+    stop = threading.Event()
+    moves = [0]
+
+    def move():
+        while not stop.is_set():
+            sh(f"ip link set {ifname} netns {ns}", check=False)
+            sh(f"ip -n {ns} link set {ifname} netns 1", check=False)
+            moves[0] += 1
+
+    mover = threading.Thread(target=move)
+    mover.start()
+    try:
+        for i in range(int(os.environ.get("RTAP_CLOSE_CYCLES", "100"))):
+            app.cmd(f"stop {port}")
+            # Moved between finding the interface and setting it up: -ENODEV.
+            for line in (f"configure {port} 1 1 lsc={i % 2}", f"start {port}"):
+                ok, _, rest = app.call(line)
+                assert ok or "No such device" in rest, rest
+                if not ok:
+                    break
+    finally:
+        stop.set()
+        mover.join()
+    assert moves[0] > 0
+    app.cmd(f"stop {port}")
+    app.cmd(f"close {port}")
+    assert sockets() == base
+    assert app.kernel_fds() == []

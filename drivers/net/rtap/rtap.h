@@ -251,6 +251,13 @@ rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
  */
 struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
+	/*
+	 * link_intr is rebuilt by the control thread (configure) and by the
+	 * interrupt thread (following the interface to another namespace):
+	 * both under link_lock, and not at all once close set link_closed.
+	 */
+	rte_spinlock_t link_lock;
+	bool link_closed;
 	struct rte_intr_handle *link_intr;	/* netlink link events, or NULL */
 };
 

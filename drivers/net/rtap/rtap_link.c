@@ -392,20 +392,21 @@ rtap_link_intr_free(struct rte_intr_handle *intr, void *arg __rte_unused)
 	rte_intr_instance_free(intr);
 }
 
-void
-rtap_link_intr_close(struct rte_eth_dev *dev)
+/* Stop watching link events; under link_lock. */
+static void
+rtap_link_intr_release(struct rte_eth_dev *dev)
 {
 	struct rtap_proc *proc = dev->process_private;
 	struct rte_intr_handle *intr = proc->link_intr;
 
 	if (intr == NULL)
 		return;
-	rte_eal_alarm_cancel(rtap_link_resubscribe, dev);
 	/*
 	 * Once unregistered, the handler (which reads link_intr) never runs
 	 * again. Off the interrupt thread, wait for a run of it in progress
 	 * there to end. On it, this is the handler itself (an event callback
-	 * closing the port): EAL frees the handle once the handler returns.
+	 * closing the port) or the resubscription: EAL frees the handle once
+	 * a handler in progress returns.
 	 */
 	if (!rte_thread_is_intr()) {
 		rte_intr_callback_unregister_sync(intr, rtap_link_intr_handler, dev);
@@ -419,38 +420,13 @@ rtap_link_intr_close(struct rte_eth_dev *dev)
 	proc->link_intr = NULL;
 }
 
-static void
-rtap_link_resubscribe(void *arg)
+/* Start watching link events; under link_lock. */
+static int
+rtap_link_intr_open(struct rte_eth_dev *dev)
 {
-	struct rte_eth_dev *dev = arg;
-	struct rtap_pmd *pmd = dev->data->dev_private;
-	int if_index;
-
-	if (dev->process_private == NULL)
-		return;		/* closed meanwhile */
-	rtap_link_intr_close(dev);
-	if_index = rtap_tap_ifindex(rtap_ctl_fd(dev));
-	if (if_index > 0)
-		pmd->if_index = if_index;
-	rtap_link_intr_configure(dev);
-	if (rtap_link_update(dev, 0) == 0 && dev->data->dev_conf.intr_conf.lsc)
-		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
-}
-
-int
-rtap_link_intr_configure(struct rte_eth_dev *dev)
-{
-	const struct rte_intr_conf *conf = &dev->data->dev_conf.intr_conf;
 	struct rtap_proc *proc = dev->process_private;
 	struct rte_intr_handle *intr;
 	int fd, ret;
-
-	if (!conf->lsc && !conf->rmv) {
-		rtap_link_intr_close(dev);
-		return 0;
-	}
-	if (proc->link_intr != NULL)
-		return 0;
 
 	fd = rtap_nl_open(rtap_ctl_fd(dev), RTMGRP_LINK);
 	if (fd < 0) {
@@ -475,5 +451,64 @@ error:
 		strerror(-ret));
 	rte_intr_instance_free(intr);
 	close(fd);
+	return ret;
+}
+
+/*
+ * Close: first the handler, which may set the resubscription alarm, then the
+ * alarm (waiting for a run in progress), which finds link_closed.
+ */
+void
+rtap_link_intr_close(struct rte_eth_dev *dev)
+{
+	struct rtap_proc *proc = dev->process_private;
+
+	rte_spinlock_lock(&proc->link_lock);
+	proc->link_closed = true;
+	rtap_link_intr_release(dev);
+	rte_spinlock_unlock(&proc->link_lock);
+	rte_eal_alarm_cancel(rtap_link_resubscribe, dev);
+}
+
+/* Interrupt thread, as an alarm: watch the namespace the interface moved to. */
+static void
+rtap_link_resubscribe(void *arg)
+{
+	struct rte_eth_dev *dev = arg;
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rtap_proc *proc = dev->process_private;
+	const struct rte_intr_conf *conf = &dev->data->dev_conf.intr_conf;
+	int if_index;
+
+	rte_spinlock_lock(&proc->link_lock);
+	if (proc->link_closed) {
+		rte_spinlock_unlock(&proc->link_lock);
+		return;
+	}
+	rtap_link_intr_release(dev);
+	if_index = rtap_tap_ifindex(rtap_ctl_fd(dev));
+	if (if_index > 0)
+		pmd->if_index = if_index;
+	if (conf->lsc || conf->rmv)
+		rtap_link_intr_open(dev);
+	rte_spinlock_unlock(&proc->link_lock);
+	/* Not under the lock: an event callback may close the port. */
+	if (rtap_link_update(dev, 0) == 0 && conf->lsc)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+int
+rtap_link_intr_configure(struct rte_eth_dev *dev)
+{
+	const struct rte_intr_conf *conf = &dev->data->dev_conf.intr_conf;
+	struct rtap_proc *proc = dev->process_private;
+	int ret = 0;
+
+	rte_spinlock_lock(&proc->link_lock);
+	if (!conf->lsc && !conf->rmv)
+		rtap_link_intr_release(dev);
+	else if (proc->link_intr == NULL)
+		ret = rtap_link_intr_open(dev);
+	rte_spinlock_unlock(&proc->link_lock);
 	return ret;
 }
