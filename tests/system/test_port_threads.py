@@ -76,7 +76,7 @@ def test_stop_closes_each_rx_interrupt_eventfd_once(app, names):
 
 
 def test_close_and_probe_while_link_events_arrive(app, names):
-    cycles = int(os.environ.get("RTAP_CLOSE_CYCLES", "100"))
+    cycles = int(os.environ.get("RTAP_CLOSE_CYCLES", "1000"))
     stop = threading.Event()
     churned = [0]
 
@@ -197,7 +197,7 @@ def test_configure_while_the_interface_moves_between_namespaces(app, names, netn
     mover = threading.Thread(target=move)
     mover.start()
     try:
-        for i in range(int(os.environ.get("RTAP_CLOSE_CYCLES", "100"))):
+        for i in range(int(os.environ.get("RTAP_MOVE_CYCLES", "100"))):
             app.cmd(f"stop {port}")
             # Moved between finding the interface and setting it up: -ENODEV.
             for line in (f"configure {port} 1 1 lsc={i % 2}", f"start {port}"):
