@@ -72,7 +72,7 @@
  *   flood_start <port> <queue> <len> a thread that sends len-byte frames as fast as it can
  *   flood_stop                       end it, "ok <sent>"
  *   poll_start <port> <nb_queues>    a thread that polls Rx queues 0..nb_queues-1 round robin
- *                                    and frees what it receives
+ *                                    and frees what it receives; "ok" once each was polled
  *   poll_stop                        end it, "ok <received>"
  *   poll_block <ms>                  have that thread block in the kernel, in vfork(), for ms
  *                                    (it polls nothing meanwhile); "ok" once it is blocked
@@ -790,6 +790,7 @@ flood_stop(void)
 static pthread_t poll_thread;
 static bool poll_running;
 static uint64_t poll_received;
+static uint64_t poll_bursts;
 static uint16_t poll_port, poll_nb_queues;
 
 static unsigned int poll_block_ms;
@@ -801,6 +802,8 @@ poll_block_child(void *arg)
 	unsigned int ms = *(const unsigned int *)arg;
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
+	/* Running: the parent is in the kernel until we exit. */
+	__atomic_store_n(&poll_blocked, true, __ATOMIC_RELEASE);
 	nanosleep(&ts, NULL);
 	_exit(0);
 }
@@ -815,7 +818,6 @@ poll_block(unsigned int ms)
 	static char stack[64 * 1024] __rte_aligned(16);
 	pid_t child;
 
-	__atomic_store_n(&poll_blocked, true, __ATOMIC_RELEASE);
 	child = clone(poll_block_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
 		      &ms);
 	if (child > 0)
@@ -837,6 +839,7 @@ poll_main(void *arg __rte_unused)
 		n = rte_eth_rx_burst(poll_port, q, burst, BURST);
 		rte_pktmbuf_free_bulk(burst, n);
 		__atomic_fetch_add(&poll_received, n, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&poll_bursts, 1, __ATOMIC_RELEASE);
 		q = (q + 1) % poll_nb_queues;
 	}
 	return NULL;
@@ -850,11 +853,15 @@ cmd_poll_start(uint16_t port, uint16_t nb_queues)
 	poll_port = port;
 	poll_nb_queues = nb_queues;
 	poll_received = 0;
+	poll_bursts = 0;
 	poll_running = true;
 	if (pthread_create(&poll_thread, NULL, poll_main, NULL) != 0) {
 		poll_running = false;
 		return reply_err(-errno, "poll_start");
 	}
+	/* Each queue polled once: their waiting reads are the thread's. */
+	while (__atomic_load_n(&poll_bursts, __ATOMIC_ACQUIRE) < nb_queues)
+		rte_delay_us_sleep(100);
 	printf("ok\n");
 	return 0;
 }
@@ -876,8 +883,6 @@ cmd_poll_block(unsigned int ms)
 	__atomic_store_n(&poll_block_ms, ms, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&poll_blocked, __ATOMIC_ACQUIRE))
 		rte_delay_us_sleep(100);
-	/* Past the flag is the system call: give the thread time to enter it. */
-	rte_delay_us_sleep(10 * 1000);
 	printf("ok\n");
 	return 0;
 }
