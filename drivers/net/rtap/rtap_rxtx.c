@@ -32,26 +32,40 @@
 /*
  * A queue's TAP fd is its ring's registered file 0: requests then skip the
  * fd table lookup and the file reference count, shared by all our threads.
- * The table is registered empty with the ring; start and stop update the
- * slot, which, unlike unregistering on kernels before 6.4, does not wait for
- * requests still in flight (see rtap_ring_cancel()).
+ * A stop that leaves requests in flight (see rtap_ring_cancel()) empties the
+ * slot instead of unregistering the table, which on kernels before 6.4 waits
+ * for them; the next start fills it again.
  */
 #define RTAP_RING_FD	0
-
-/* How long a stop waits for the completions of what it cancels. */
-#define RTAP_CANCEL_WAIT_MS	20
 
 static int
 rtap_ring_set_fd(struct io_uring *ring, int fd)
 {
 	int ret = io_uring_register_files_update(ring, RTAP_RING_FD, &fd, 1);
 
+	if (ret == -ENXIO)
+		ret = io_uring_register_files(ring, &fd, 1);
 	if (ret < 0) {
-		PMD_LOG(ERR, "io_uring_register_files_update: %s", strerror(-ret));
+		PMD_LOG(ERR, "registering the TAP fd with io_uring: %s", strerror(-ret));
 		return ret;
 	}
 	return 0;
 }
+
+/* An idle ring's table goes at once, and with it the file's reference. */
+static void
+rtap_ring_clear_fd(struct io_uring *ring, uint16_t inflight)
+{
+	int no_fd = -1;
+
+	if (inflight == 0)
+		io_uring_unregister_files(ring);
+	else
+		io_uring_register_files_update(ring, RTAP_RING_FD, &no_fd, 1);
+}
+
+/* How long a stop waits for the completions of what it cancels. */
+#define RTAP_CANCEL_WAIT_MS	20
 
 static inline void
 rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
@@ -753,20 +767,12 @@ rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc)
 	 */
 	int ret = io_uring_queue_init(nb_desc + 1, ring,
 				      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
-	int no_fd = -1;
 
 	if (ret == -EINVAL)
 		ret = io_uring_queue_init(nb_desc + 1, ring, 0);
 
-	if (ret < 0) {
+	if (ret < 0)
 		PMD_LOG(ERR, "io_uring_queue_init(%u): %s", nb_desc + 1, strerror(-ret));
-		return ret;
-	}
-	ret = io_uring_register_files(ring, &no_fd, 1);
-	if (ret < 0) {
-		PMD_LOG(ERR, "io_uring_register_files: %s", strerror(-ret));
-		io_uring_queue_exit(ring);
-	}
 	return ret;
 }
 
@@ -914,7 +920,7 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	rxq->fd = proc->fds[queue_id];
 	ret = rtap_rx_probe(rxq);
 	if (ret < 0) {
-		rtap_ring_set_fd(&rxq->ring, -1);
+		rtap_ring_clear_fd(&rxq->ring, 0);
 		return ret;
 	}
 	rxq->detached = false;
@@ -934,7 +940,7 @@ rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 		return 0;
 	RTAP_QUEUE_SET_STARTED(rxq, false);
 	rtap_ring_cancel(&rxq->ring, &rxq->inflight, &rxq->nb_iov);
-	rtap_ring_set_fd(&rxq->ring, -1);
+	rtap_ring_clear_fd(&rxq->ring, rxq->inflight);
 	rxq->waiting = NULL;
 	rte_pktmbuf_free_bulk(rxq->spare, rxq->nb_spare);
 	rxq->nb_spare = 0;
@@ -974,7 +980,7 @@ rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 	RTAP_QUEUE_SET_STARTED(txq, false);
 	rtap_tx_reap(txq, UINT_MAX);
 	rtap_ring_cancel(&txq->ring, &txq->inflight, &txq->nb_iov);
-	rtap_ring_set_fd(&txq->ring, -1);
+	rtap_ring_clear_fd(&txq->ring, txq->inflight);
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
 }
@@ -988,6 +994,7 @@ rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
 		return;
 	rtap_rx_queue_stop(dev, queue_id);
 	rtap_ring_collect(&rxq->ring, &rxq->inflight, -1);
+	rtap_ring_clear_fd(&rxq->ring, 0);
 	io_uring_queue_exit(&rxq->ring);
 	rte_free(rxq);
 	dev->data->rx_queues[queue_id] = NULL;
@@ -1002,6 +1009,7 @@ rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
 		return;
 	rtap_tx_queue_stop(dev, queue_id);
 	rtap_ring_collect(&txq->ring, &txq->inflight, -1);
+	rtap_ring_clear_fd(&txq->ring, 0);
 	io_uring_queue_exit(&txq->ring);
 	rte_free(txq);
 	dev->data->tx_queues[queue_id] = NULL;
