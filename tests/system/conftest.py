@@ -382,9 +382,13 @@ class Testpmd:
                                      stderr=subprocess.STDOUT, text=True)
         self.wait_for(self.PROMPT, 60)
 
+    # testpmd's interrupt thread reports events with printf while cmdline
+    # writes its prompt one byte at a time: a report can split the prompt.
+    EVENT = re.compile(r"\nPort \d+: [\w ]+ event\n")
+
     def output(self):
         self.log.flush()
-        return self.log_path.read_text()
+        return self.EVENT.sub("", self.log_path.read_text())
 
     def wait_for(self, text, timeout, start=0):
         deadline = time.monotonic() + timeout
