@@ -171,8 +171,8 @@ class TestApp:
             raise AppError(f"{line.split()[0]}: {rest}")
         return data, rest
 
-    def kv(self, line):
-        _, rest = self.cmd(line)
+    def kv(self, line, timeout=60):
+        _, rest = self.cmd(line, timeout)
         return dict(w.split("=", 1) for w in rest.split())
 
     def attach(self, devargs):
