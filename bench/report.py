@@ -34,6 +34,12 @@ ROWS = [
     ("tcp", "retrans", "TCP, offloads off: retransmits", "", False, None),
     ("tcp_offloads", "value", "TCP, offloads on", "Gbit/s", True, 5.0),
     ("tcp_offloads", "retrans", "TCP, offloads on: retransmits", "", False, None),
+    ("tcp_csum_full", "value", "TCP, offloads on but LRO, complete Rx checksums (default)",
+     "Gbit/s", True, None),
+    ("tcp_csum_partial", "value", "TCP, offloads on but LRO, csum=partial", "Gbit/s", True,
+     None),
+    ("ovs_tcp", "value", "TCP through OVS-DPDK, 2 Rx queues a port", "Gbit/s", True, None),
+    ("ovs_tcp", "retrans", "TCP through OVS-DPDK: retransmits", "", False, None),
     ("ping_idle", "value", "ping idle, median", "ms", False, 0.5),
     ("ping_idle", "rtt_min_ms", "ping idle, min", "ms", False, None),
     ("ping_idle", "rtt_p99_ms", "ping idle, p99", "ms", False, None),
@@ -44,7 +50,7 @@ ROWS = [
 # Bars of the chart: rtap and net_af_packet against net_tap, >1 is better.
 CHART = [("tx64", "Tx 64B"), ("tx1500", "Tx 1500B"), ("tx1500_3seg", "Tx 3-seg"),
          ("rx64", "Rx 64B"), ("fwd_udp64", "Fwd UDP"), ("tcp", "TCP"),
-         ("tcp_offloads", "TCP offl."), ("ping_idle", "ping (inv.)")]
+         ("tcp_offloads", "TCP offl."), ("ovs_tcp", "OVS TCP"), ("ping_idle", "ping (inv.)")]
 
 
 def load(path):
@@ -112,6 +118,12 @@ def notes(data, reps):
         share = statistics.median(rt) / statistics.median(veth)
         out.append(f"rtap TCP with offloads reaches {share:.0%} of the kernel-only veth "
                    f"(target ≥ 50%: {'met' if share >= 0.5 else 'missed'}).")
+    full = data.get(("rtap", "tcp_csum_full", "value"))
+    partial = data.get(("rtap", "tcp_csum_partial", "value"))
+    if full and partial:
+        out.append(f"rtap's default complete Rx checksums carry "
+                   f"{statistics.median(full) / statistics.median(partial):.0%} of the TCP "
+                   "rate of csum=partial (both without LRO).")
     out.append(f"Median over {reps} repetition(s), (min–max) in brackets; drivers "
                "interleaved per repetition; ratios are of medians.")
     return out

@@ -13,8 +13,11 @@
 # ports; the kernel side of port 0 lives in namespace 1 (10.201.0.1), that of
 # port 1 in namespace 2 (10.201.0.2). For net_af_packet the ports sit on veths
 # in F whose peers are the kernel sides. Kernel-side tools (trafgen, iperf3,
-# ping) run pinned to CPU 0. Results: bench/results/<time>-<token>/ with
-# runs.csv (one row per measurement), table.md and chart.png.
+# ping) run pinned to CPU 0. rtap's TCP rows also run without LRO with its
+# default complete Rx checksums and with csum=partial; rtap and net_tap also
+# carry TCP through Open vSwitch (bench/ovs.py). Results:
+# bench/results/<time>-<token>/ with runs.csv (one row per measurement),
+# table.md and chart.png.
 set -euo pipefail
 RTAP_LOG_TAG=bench
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -75,12 +78,14 @@ row() { # rep driver test value unit [generated delivered cycles retrans rttmin 
 
 now_ns() { date +%s%N; }
 
-# EAL, mempool, descriptors, burst and lcores: the same for every driver.
+# EAL, mempool, descriptors, burst and lcores: the same for every driver;
+# rtap's ports get the devargs in rtap_devargs (",key=value...") too.
+rtap_devargs=
 tpmd_launch() { # driver tag extra-testpmd-args...
 	local drv=$1 tag=$2 vdevs=()
 	shift 2
 	case $drv in
-	rtap) vdevs=("--vdev=net_rtap0,iface=$k0" "--vdev=net_rtap1,iface=$k1") ;;
+	rtap) vdevs=("--vdev=net_rtap0,iface=$k0$rtap_devargs" "--vdev=net_rtap1,iface=$k1$rtap_devargs") ;;
 	tap) vdevs=("--vdev=net_tap0,iface=$k0" "--vdev=net_tap1,iface=$k1") ;;
 	af_packet)
 		local i
@@ -272,19 +277,19 @@ probe_offloads() { # driver
 	capa[$1]="${want[*]}"
 }
 
-# TCP with every offload the driver has: testpmd's csum engine sets the Tx
-# flags (checksums, TSO) on what it forwards. A 64 KB LRO frame fits two
-# 32 KB mbufs (doc/guides/nics/rtap.rst, "Mbuf sizing"); every driver gets the
-# same pool and rings here.
-bench_tcp_offloads() { # rep driver
-	local rep=$1 drv=$2 c=" ${capa[$2]} " args=() rxo=0 txo=$((0x8000)) names=()
+# TCP with every offload the driver has (but LRO where lro is 0): testpmd's
+# csum engine sets the Tx flags (checksums, TSO) on what it forwards. A 64 KB
+# LRO frame fits two 32 KB mbufs (doc/guides/nics/rtap.rst, "Mbuf sizing");
+# every driver gets the same pool and rings here.
+bench_tcp_offloads() { # rep driver test lro
+	local rep=$1 drv=$2 test=$3 lro=$4 c=" ${capa[$2]} " args=() rxo=0 txo=$((0x8000)) names=()
 	case $c in *" tx_TCP_TSO "* | *" rx_TCP_LRO "* | *" tx_TCP_CKSUM "*) ;;
 	*)
-		row "$rep" "$drv" tcp_offloads "" skipped "" "" "" "" "" "" none
-		rtap_log "  $drv tcp_offloads: skipped, the driver advertises no TSO, LRO or TCP checksum"
+		row "$rep" "$drv" "$test" "" skipped "" "" "" "" "" "" none
+		rtap_log "  $drv $test: skipped, the driver advertises no TSO, LRO or TCP checksum"
 		return ;;
 	esac
-	case $c in *" rx_TCP_LRO "*) rxo=$((rxo | 0x10)); names+=(lro) ;; esac
+	[ "$lro" = 0 ] || case $c in *" rx_TCP_LRO "*) rxo=$((rxo | 0x10)); names+=(lro) ;; esac
 	case $c in *" rx_TCP_CKSUM "*) rxo=$((rxo | 0x8)); names+=(rxcsum) ;; esac
 	case $c in *" rx_UDP_CKSUM "*) rxo=$((rxo | 0x4)) ;; esac
 	case $c in *" rx_IPV4_CKSUM "*) rxo=$((rxo | 0x2)) ;; esac
@@ -297,7 +302,7 @@ bench_tcp_offloads() { # rep driver
 	      --eth-peer="0,$mac0" --eth-peer="1,$mac1" --forward-mode=csum
 	      --mbuf-size=$((32768 + 128)) --total-num-mbufs=4096 --rxd=256 --txd=256)
 	[ $((rxo & 0x10)) = 0 ] || args+=(--enable-lro)
-	tpmd_launch "$drv" "r$rep-$drv-offl" "${args[@]}"
+	tpmd_launch "$drv" "r$rep-$drv-$test" "${args[@]}"
 	if [ $((txo & 0x20)) != 0 ]; then
 		rtap_tpmd_cmd "port stop all" >/dev/null
 		rtap_tpmd_cmd "tso set 1448 0" >/dev/null
@@ -306,9 +311,24 @@ bench_tcp_offloads() { # rep driver
 	fi
 	tpmd_plumb "$drv"
 	rtap_tpmd_cmd start >/dev/null
-	bench_tcp "$rep" "$drv" tcp_offloads "$ip1" "$(IFS=+; echo "${names[*]}")"
+	bench_tcp "$rep" "$drv" "$test" "$ip1" "$(IFS=+; echo "${names[*]}")"
 	rtap_tpmd_cmd stop >/dev/null
-	tpmd_done "r$rep-$drv-offl"
+	tpmd_done "r$rep-$drv-$test"
+}
+
+# TCP through Open vSwitch (bench/ovs.py), for the TAP drivers OVS can use.
+bench_ovs() { # rep driver
+	local r
+	r=$(/usr/bin/python3 bench/ovs.py "$2" "$plugin" "$secs" "$out/logs/r$1-$2-ovs.log") ||
+		rtap_die "$2 ovs_tcp: bench/ovs.py failed"
+	set -- "$1" "$2" $r
+	if [ "$3" = skipped ]; then
+		row "$1" "$2" ovs_tcp "" skipped
+		rtap_log "  $2 ovs_tcp: skipped, ${*:4}"
+		return
+	fi
+	row "$1" "$2" ovs_tcp "$3" Gbit/s "" "" "" "$4"
+	rtap_log "  $2 ovs_tcp: $3 Gbit/s, $4 retransmits"
 }
 
 bench_driver() { # rep driver
@@ -332,7 +352,13 @@ bench_driver() { # rep driver
 	bench_tcp "$rep" "$drv" tcp "$ip1" ""
 	rtap_tpmd_cmd stop >/dev/null
 	tpmd_done "r$rep-$drv"
-	bench_tcp_offloads "$rep" "$drv"
+	bench_tcp_offloads "$rep" "$drv" tcp_offloads 1
+	if [ "$drv" = rtap ]; then
+		# The checksum paths without LRO: complete sums (the default) or partial.
+		bench_tcp_offloads "$rep" "$drv" tcp_csum_full 0
+		rtap_devargs=,csum=partial bench_tcp_offloads "$rep" "$drv" tcp_csum_partial 0
+	fi
+	[ "$drv" = af_packet ] || bench_ovs "$rep" "$drv"
 }
 
 read -ra drv_list <<<"$drivers"
