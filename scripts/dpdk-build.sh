@@ -7,26 +7,31 @@
 #   scripts/dpdk-build.sh dpdk 24.11.6     -> $RTAP_CACHE/dpdk-24.11.6
 #   scripts/dpdk-build.sh liburing 2.9     -> $RTAP_CACHE/liburing-2.9
 #   scripts/dpdk-build.sh dpdk-src 26.07   -> $RTAP_CACHE/dpdk-src-26.07 (the source only)
+#   scripts/dpdk-build.sh dpdk-tsan 24.11.6 -> $RTAP_CACHE/dpdk-tsan-24.11.6
 #
 # Prints the installed prefix on its last line. A second run returns at once.
 # The release tarball comes from ../shared/dpdk/ when it is there (these
 # machines cannot download releases), else from its usual place; either way
 # its SHA-256 must match SHA256SUMS. The DPDK build holds what rtap's tests
 # and benchmark use: bus/vdev, mempool/ring, net/tap, net/af_packet,
-# dpdk-testpmd, dpdk-proc-info and the driver-SDK headers.
+# dpdk-testpmd, dpdk-proc-info and the driver-SDK headers. dpdk-tsan is that
+# DPDK built by clang with ThreadSanitizer, its atomics and locks the
+# compiler's intrinsics (RTE_FORCE_INTRINSICS, RTE_USE_C11_MEM_MODEL) rather
+# than inline assembly, which ThreadSanitizer cannot see: then a mbuf's trip
+# through a mempool orders what the threads on both sides did with it.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${RTAP_CACHE:-/var/cache/rtap}
 shared=${RTAP_SHARED:-$top/../shared/dpdk}
-what=${1:?usage: dpdk-build.sh dpdk|dpdk-src|liburing VERSION}
-version=${2:?usage: dpdk-build.sh dpdk|dpdk-src|liburing VERSION}
+what=${1:?usage: dpdk-build.sh dpdk|dpdk-tsan|dpdk-src|liburing VERSION}
+version=${2:?usage: dpdk-build.sh dpdk|dpdk-tsan|dpdk-src|liburing VERSION}
 
 log() { printf '[dpdk-build] %s\n' "$*" >&2; }
 die() { printf '[dpdk-build] error: %s\n' "$*" >&2; exit 1; }
 
 case "$what" in
-dpdk | dpdk-src)
+dpdk | dpdk-tsan | dpdk-src)
 	file=dpdk-$version.tar.xz
 	url=https://fast.dpdk.org/rel/$file
 	;;
@@ -35,7 +40,7 @@ liburing)
 	url=https://github.com/axboe/liburing/archive/refs/tags/liburing-$version.tar.gz
 	;;
 *)
-	die "unknown component '$what' (dpdk, dpdk-src or liburing)"
+	die "unknown component '$what' (dpdk, dpdk-tsan, dpdk-src or liburing)"
 	;;
 esac
 
@@ -75,12 +80,18 @@ fi
 jobs=$(nproc)
 
 case "$what" in
-dpdk)
+dpdk | dpdk-tsan)
 	bash "$top/scripts/setup.sh" --packages-only
 	log "building DPDK $version into $prefix"
+	cc=cc flavour=(-Dbuildtype=release)
+	if [ "$what" = dpdk-tsan ]; then
+		cc=clang
+		flavour=(-Dbuildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false
+			"-Dc_args=-DRTE_FORCE_INTRINSICS -DRTE_USE_C11_MEM_MODEL")
+	fi
 	# DPDK's build scripts need pyelftools: Debian's python, not the first on PATH.
-	PATH=/usr/bin:$PATH meson setup "$work/build" "$work/src" --prefix="$prefix" \
-		--libdir=lib -Dbuildtype=release -Dtests=false -Dexamples= \
+	CC=$cc PATH=/usr/bin:$PATH meson setup "$work/build" "$work/src" --prefix="$prefix" \
+		--libdir=lib "${flavour[@]}" -Dtests=false -Dexamples= \
 		-Ddefault_library=shared \
 		-Denable_driver_sdk=true \
 		-Denable_drivers=bus/vdev,mempool/ring,net/tap,net/af_packet,net/ring \

@@ -74,8 +74,9 @@
  *   poll_start <port> <nb_queues>    a thread that polls Rx queues 0..nb_queues-1 round robin
  *                                    and frees what it receives; "ok" once each was polled
  *   poll_stop                        end it, "ok <received>"
- *   poll_block <ms>                  have that thread block in the kernel, in vfork(), for ms
- *                                    (it polls nothing meanwhile); "ok" once it is blocked
+ *   poll_block <ms> [quit]           have that thread block in the kernel, in vfork(), for ms
+ *                                    (it polls nothing meanwhile); "ok" once it is blocked;
+ *                                    quit: it ends as it wakes, polling nothing more
  *   poll_status                      "ok blocked=<0|1> received=N"
  *   reset_check <port> <n>           n times, while the flood runs: reset the stats, read
  *                                    them; "ok excess=<most opackets beyond what the flood
@@ -794,6 +795,7 @@ static uint64_t poll_bursts;
 static uint16_t poll_port, poll_nb_queues;
 
 static unsigned int poll_block_ms;
+static bool poll_block_quit;
 static bool poll_blocked;
 
 static int
@@ -834,8 +836,11 @@ poll_main(void *arg __rte_unused)
 	while (__atomic_load_n(&poll_running, __ATOMIC_ACQUIRE)) {
 		unsigned int ms = __atomic_exchange_n(&poll_block_ms, 0, __ATOMIC_ACQ_REL);
 
-		if (ms > 0)
+		if (ms > 0) {
 			poll_block(ms);
+			if (__atomic_load_n(&poll_block_quit, __ATOMIC_ACQUIRE))
+				break;
+		}
 		n = rte_eth_rx_burst(poll_port, q, burst, BURST);
 		rte_pktmbuf_free_bulk(burst, n);
 		__atomic_fetch_add(&poll_received, n, __ATOMIC_RELEASE);
@@ -876,10 +881,11 @@ poll_stop(void)
 }
 
 static int
-cmd_poll_block(unsigned int ms)
+cmd_poll_block(unsigned int ms, bool quit)
 {
 	if (!poll_running || ms == 0)
 		return reply_err(-EINVAL, "poll_block");
+	__atomic_store_n(&poll_block_quit, quit, __ATOMIC_RELEASE);
 	__atomic_store_n(&poll_block_ms, ms, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&poll_blocked, __ATOMIC_ACQUIRE))
 		rte_delay_us_sleep(100);
@@ -994,7 +1000,7 @@ dispatch(char **argv, int argc)
 	else if (strcmp(c, "poll_start") == 0 && argc >= 3)
 		cmd_poll_start(port, queue);
 	else if (strcmp(c, "poll_block") == 0)
-		cmd_poll_block(atoi(argv[1]));
+		cmd_poll_block(atoi(argv[1]), argc >= 3 && strcmp(argv[2], "quit") == 0);
 	else if (strcmp(c, "flood_start") == 0 && argc >= 4)
 		cmd_flood_start(port, queue, atoi(argv[3]));
 	else if (strcmp(c, "reset_check") == 0 && argc >= 3)

@@ -26,6 +26,7 @@ TESTAPP = Path(os.environ.get("RTAP_TESTAPP", BUILD / "tests" / "rtap_testapp"))
 PLUGIN = BUILD / "drivers" / "net" / "rtap" / "librte_net_rtap.so"
 # The upstream release scripts/test.sh runs against (RTAP_DPDK), or None: Debian's.
 UPSTREAM_DPDK = os.environ.get("RTAP_DPDK") or None
+BASE_VIRTADDR = os.environ.get("RTAP_BASE_VIRTADDR", "0x200000000000")
 # Latency bounds are multiplied by this: the emulated (TCG) guests of
 # scripts/test-kernels.sh run the same tests about ten times slower.
 SLOW = float(os.environ.get("RTAP_SLOW", "1"))
@@ -114,9 +115,13 @@ class TestApp:
         # Secondary processes can only attach to a primary backed by hugepages,
         # and must map its memory at the same address: a fixed base clear of
         # where libraries land, and of ASan's shadow and allocator (0x6000...)
-        # when the app runs under it.
-        mem = ["--huge-dir", str(huge_dir), "-m", "64", "--base-virtaddr", "0x200000000000"] \
-            if huge_dir else ["--no-huge", "-m", "512"]
+        # when the app runs under it. Under TSan, whose shadow starts at
+        # 0x010000000000, every process needs RTAP_BASE_VIRTADDR below that.
+        base = ["--base-virtaddr", BASE_VIRTADDR] if huge_dir or "RTAP_BASE_VIRTADDR" in \
+            os.environ else []
+        mem = ["--huge-dir", str(huge_dir), "-m", "64"] if huge_dir else \
+            ["--no-huge", "-m", "512"]
+        mem += base
         args = [str(TESTAPP), *mem, "--no-pci",
                 "--lcores", "0@(0-1)", "--file-prefix", self.prefix,
                 "--log-level", "pmd.net.rtap:info", *eal]
@@ -134,7 +139,8 @@ class TestApp:
         return self.proc.pid
 
     def stderr(self):
-        self.log.flush()
+        if not self.log.closed:     # also read after close, for the failure message
+            self.log.flush()
         return self.log_path.read_text()
 
     def _readline(self, timeout):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import UPSTREAM_DPDK, if_exists, sh
+from conftest import SLOW, UPSTREAM_DPDK, if_exists, sh
 from ovs_switch import VSWITCHD, Ovs, iperf3
 from test_offload_tcp import nstat
 
@@ -69,7 +69,7 @@ def test_udp_small_datagrams(ovs):
     result = iperf3(ovs, "a", "-u", "-l", "64", "-b", "10M")
     end = result["end"]["sum"]
     assert end["packets"] > 10000, end
-    assert end["lost_percent"] < 5, end
+    assert end["lost_percent"] < 5 * SLOW, end       # SLOW: emulated guests lose more
     assert_no_csum_errors(ovs)
 
 

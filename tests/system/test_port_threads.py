@@ -142,14 +142,17 @@ def test_stop_does_not_wait_for_a_blocked_polling_thread(app, names):
 def test_start_refuses_while_the_last_stop_is_in_flight(app, names):
     port, _ = tap_port(app, names)
     app.cmd(f"poll_start {port} 1")
-    app.cmd("poll_block 3000")
+    # It polls nothing after it wakes: a closed port's queues are gone.
+    app.cmd("poll_block 3000 quit")
     app.cmd(f"stop {port}")
     ok, _, rest = app.call(f"start {port}")
     assert not ok and "Device or resource busy" in rest, rest
     assert "1 requests of the last stop are still in flight" in app.stderr()
     # Close waits for the thread instead: nothing is freed under the kernel,
     # and nothing is left out of the pool.
+    assert app.kv("poll_status")["blocked"] == "1"
     app.cmd(f"close {port}")
+    assert app.kv("poll_status")["blocked"] == "0"
     assert_pool_full(app)
     assert app.kernel_fds() == []
     app.cmd("poll_stop")

@@ -113,30 +113,44 @@ rtap_size_bin(uint32_t len)
 /* Advertised only when the kernel takes USO (struct rtap_pmd, uso). */
 #define RTAP_TX_OFFLOAD_USO	RTE_ETH_TX_OFFLOAD_UDP_TSO
 
+/*
+ * Queue counters: written by the thread polling the queue, read by any thread
+ * (stats, xstats, telemetry): relaxed atomics through rtap_count(), as DPDK's
+ * software drivers count. rtap_stats.c reads them as arrays of these.
+ */
+typedef RTE_ATOMIC(uint64_t) rtap_counter_t;
+
 struct rtap_rx_stats {
-	uint64_t packets;
-	uint64_t bytes;
-	uint64_t errors;	/* every frame dropped for a reason below */
-	uint64_t nombuf;	/* refill allocations that failed */
-	uint64_t runts;		/* shorter than an Ethernet header */
-	uint64_t oversized;	/* longer than the MTU allows (the kernel cuts them) */
-	uint64_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
-	uint64_t io_errors;	/* read completed with an error */
-	uint64_t multiseg;	/* delivered as a chain of mbufs */
-	uint64_t filtered;	/* unlisted multicast the kernel's hash let pass */
-	uint64_t size_bins[RTAP_SIZE_BINS];	/* delivered frames by length */
+	rtap_counter_t packets;
+	rtap_counter_t bytes;
+	rtap_counter_t errors;	/* every frame dropped for a reason below */
+	rtap_counter_t nombuf;	/* refill allocations that failed */
+	rtap_counter_t runts;		/* shorter than an Ethernet header */
+	rtap_counter_t oversized;	/* longer than the MTU allows (the kernel cuts them) */
+	rtap_counter_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
+	rtap_counter_t io_errors;	/* read completed with an error */
+	rtap_counter_t multiseg;	/* delivered as a chain of mbufs */
+	rtap_counter_t filtered;	/* unlisted multicast the kernel's hash let pass */
+	rtap_counter_t size_bins[RTAP_SIZE_BINS];	/* delivered frames by length */
 };
 
 struct rtap_tx_stats {
-	uint64_t packets;
-	uint64_t bytes;
-	uint64_t errors;	/* writes the kernel refused */
-	uint64_t nombuf;	/* header mbufs that could not be allocated */
-	uint64_t multiseg;	/* written with writev */
-	uint64_t hdr_mbuf;	/* needed a chained header mbuf */
-	uint64_t bad_offload;	/* offload requests the headers contradict */
-	uint64_t size_bins[RTAP_SIZE_BINS];	/* posted frames by length */
+	rtap_counter_t packets;
+	rtap_counter_t bytes;
+	rtap_counter_t errors;	/* writes the kernel refused */
+	rtap_counter_t nombuf;	/* header mbufs that could not be allocated */
+	rtap_counter_t multiseg;	/* written with writev */
+	rtap_counter_t hdr_mbuf;	/* needed a chained header mbuf */
+	rtap_counter_t bad_offload;	/* offload requests the headers contradict */
+	rtap_counter_t size_bins[RTAP_SIZE_BINS];	/* posted frames by length */
 };
+
+static __rte_always_inline void
+rtap_count(rtap_counter_t *c, uint64_t n)
+{
+	rte_atomic_store_explicit(c, rte_atomic_load_explicit(c, rte_memory_order_relaxed) + n,
+				  rte_memory_order_relaxed);
+}
 
 struct rtap_rx_queue {
 	struct io_uring ring;
@@ -200,7 +214,17 @@ struct rtap_pmd {
 	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
 	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
 	bool txqlen_set;	/* changed by a start, to restore at close */
+	/*
+	 * The filter (mac, the modes, the multicast list and the kernel's
+	 * TUNSETTXFILTER) changes from the control thread's ops and from the
+	 * interrupt thread following a MAC set from outside: under filter_lock,
+	 * from reading the state to the kernel accepting the next one. The modes
+	 * are the filter's own: ethdev records its flags after the op returns.
+	 */
+	rte_spinlock_t filter_lock;
 	struct rte_ether_addr mac;
+	bool promisc;
+	bool allmulti;
 	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
 	uint32_t nb_mc_addrs;
 	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];	/* as the kernel has them */
@@ -381,6 +405,7 @@ int rtap_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *na
 void rtap_mc_allow_set(struct rtap_pmd *pmd, const struct rte_ether_addr *addrs, uint32_t n,
 		       bool check);
 int rtap_filter_sync(struct rte_eth_dev *dev);
+bool rtap_filter_follow_mac(struct rte_eth_dev *dev, const struct rte_ether_addr *addr);
 int rtap_promiscuous_enable(struct rte_eth_dev *dev);
 int rtap_promiscuous_disable(struct rte_eth_dev *dev);
 int rtap_allmulticast_enable(struct rte_eth_dev *dev);

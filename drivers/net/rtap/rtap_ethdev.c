@@ -344,6 +344,7 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	pmd->uso = rtap_tap_offload_ok(proc->fds[0],
 		rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO, false, true));
 
+	rte_spinlock_init(&pmd->filter_lock);
 	if (args->mac_fixed)
 		rtap_fixed_mac(pmd->ifname, &pmd->mac);
 	else if (args->mac_given)

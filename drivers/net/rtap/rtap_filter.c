@@ -79,7 +79,7 @@ rtap_filter_add_macs(struct rtap_filter_req *req, const struct rte_eth_dev *dev,
 }
 
 /*
- * Control thread; ethdev serialises the calls that get here. A reader still
+ * Under filter_lock. A reader still
  * scanning the slot about to be filled started two publications ago: the
  * release fence orders the last publication before these writes, so that
  * reader sees the generation move and scans again.
@@ -116,6 +116,7 @@ rtap_filter_sw(struct rtap_pmd *pmd, const struct rtap_filter_req *req, bool all
 	rtap_mc_allow_set(pmd, mc, n, req->hdr.count > RTAP_MAX_MAC_ADDRS && !allmulti);
 }
 
+/* Under filter_lock. */
 static int
 rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 {
@@ -147,6 +148,8 @@ rtap_filter_push(struct rte_eth_dev *dev, const struct rtap_filter_state *st)
 	}
 	rtap_filter_sw(pmd, &req, st->allmulti);
 accepted:
+	pmd->promisc = st->promisc;
+	pmd->allmulti = st->allmulti;
 	if (st->mc_addrs != pmd->mc_addrs) {
 		/* No memcpy from a NULL list: flushing passes none. */
 		if (st->nb_mc_addrs > 0)
@@ -162,16 +165,17 @@ rtap_filter_current(const struct rte_eth_dev *dev, struct rtap_filter_state *st)
 {
 	const struct rtap_pmd *pmd = dev->data->dev_private;
 
-	st->promisc = dev->data->promiscuous;
-	st->allmulti = dev->data->all_multicast;
+	st->promisc = pmd->promisc;
+	st->allmulti = pmd->allmulti;
 	st->index = RTAP_FILTER_NO_INDEX;
 	st->addr = NULL;
 	st->mc_addrs = pmd->mc_addrs;
 	st->nb_mc_addrs = pmd->nb_mc_addrs;
 }
 
-int
-rtap_filter_sync(struct rte_eth_dev *dev)
+/* Under filter_lock. */
+static int
+rtap_filter_push_current(struct rte_eth_dev *dev)
 {
 	struct rtap_filter_state st;
 
@@ -179,13 +183,48 @@ rtap_filter_sync(struct rte_eth_dev *dev)
 	return rtap_filter_push(dev, &st);
 }
 
+int
+rtap_filter_sync(struct rte_eth_dev *dev)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	int ret;
+
+	rte_spinlock_lock(&pmd->filter_lock);
+	ret = rtap_filter_push_current(dev);
+	rte_spinlock_unlock(&pmd->filter_lock);
+	return ret;
+}
+
+/*
+ * Interrupt thread: a MAC the kernel interface got from outside becomes the
+ * port's, and the filter is rebuilt to pass it. False if it was ours already.
+ */
+bool
+rtap_filter_follow_mac(struct rte_eth_dev *dev, const struct rte_ether_addr *addr)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	bool changed = false;
+
+	rte_spinlock_lock(&pmd->filter_lock);
+	if (!rte_is_same_ether_addr(addr, &pmd->mac)) {
+		pmd->mac = *addr;
+		rte_ether_addr_copy(addr, &dev->data->mac_addrs[0]);
+		rtap_filter_push_current(dev);
+		changed = true;
+	}
+	rte_spinlock_unlock(&pmd->filter_lock);
+	return changed;
+}
+
 /* The kernel interface shows the mode too (ip link: PROMISC, ALLMULTI). */
 static int
 rtap_filter_mode(struct rte_eth_dev *dev, unsigned int flag, bool on)
 {
+	struct rtap_pmd *pmd = dev->data->dev_private;
 	struct rtap_filter_state st;
 	int ret;
 
+	rte_spinlock_lock(&pmd->filter_lock);
 	rtap_filter_current(dev, &st);
 	if (flag == IFF_PROMISC)
 		st.promisc = on;
@@ -194,6 +233,7 @@ rtap_filter_mode(struct rte_eth_dev *dev, unsigned int flag, bool on)
 	ret = rtap_filter_push(dev, &st);
 	if (ret == 0)
 		ret = rtap_tap_set_flags(rtap_ctl_fd(dev), on ? flag : 0, on ? 0 : flag);
+	rte_spinlock_unlock(&pmd->filter_lock);
 	return ret;
 }
 
@@ -221,8 +261,9 @@ rtap_allmulticast_disable(struct rte_eth_dev *dev)
 	return rtap_filter_mode(dev, IFF_ALLMULTI, false);
 }
 
+/* Under filter_lock. */
 static int
-rtap_filter_mac(struct rte_eth_dev *dev, uint32_t index, const struct rte_ether_addr *addr)
+rtap_filter_mac_push(struct rte_eth_dev *dev, uint32_t index, const struct rte_ether_addr *addr)
 {
 	struct rtap_filter_state st;
 
@@ -230,6 +271,18 @@ rtap_filter_mac(struct rte_eth_dev *dev, uint32_t index, const struct rte_ether_
 	st.index = index;
 	st.addr = addr;
 	return rtap_filter_push(dev, &st);
+}
+
+static int
+rtap_filter_mac(struct rte_eth_dev *dev, uint32_t index, const struct rte_ether_addr *addr)
+{
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	int ret;
+
+	rte_spinlock_lock(&pmd->filter_lock);
+	ret = rtap_filter_mac_push(dev, index, addr);
+	rte_spinlock_unlock(&pmd->filter_lock);
+	return ret;
 }
 
 int
@@ -250,20 +303,26 @@ int
 rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 {
 	struct rtap_pmd *pmd = dev->data->dev_private;
-	int ret = rtap_tap_set_mac(rtap_ctl_fd(dev), addr);
+	int ret;
 
-	if (ret < 0)
-		return ret;
-	pmd->mac = *addr;
-	return rtap_filter_mac(dev, 0, addr);
+	rte_spinlock_lock(&pmd->filter_lock);
+	ret = rtap_tap_set_mac(rtap_ctl_fd(dev), addr);
+	if (ret == 0) {
+		pmd->mac = *addr;
+		ret = rtap_filter_mac_push(dev, 0, addr);
+	}
+	rte_spinlock_unlock(&pmd->filter_lock);
+	return ret;
 }
 
 int
 rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
 		      uint32_t nb_mc_addrs)
 {
+	struct rtap_pmd *pmd = dev->data->dev_private;
 	struct rtap_filter_state st;
 	uint32_t i;
+	int ret;
 
 	if (nb_mc_addrs > RTAP_MAX_MC_ADDRS) {
 		PMD_LOG(ERR, "port %u: %u multicast addresses, at most %u",
@@ -277,8 +336,11 @@ rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_addrs,
 			return -EINVAL;
 		}
 	}
+	rte_spinlock_lock(&pmd->filter_lock);
 	rtap_filter_current(dev, &st);
 	st.mc_addrs = mc_addrs;
 	st.nb_mc_addrs = nb_mc_addrs;
-	return rtap_filter_push(dev, &st);
+	ret = rtap_filter_push(dev, &st);
+	rte_spinlock_unlock(&pmd->filter_lock);
+	return ret;
 }

@@ -252,17 +252,13 @@ rtap_link_set(struct rte_eth_dev *dev, bool up)
 static void
 rtap_link_mac_follow(struct rte_eth_dev *dev, const struct rte_ether_addr *addr)
 {
-	struct rtap_pmd *pmd = dev->data->dev_private;
 	char buf[RTE_ETHER_ADDR_FMT_SIZE];
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY ||
-	    rte_is_same_ether_addr(addr, &pmd->mac) || rte_is_zero_ether_addr(addr))
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || rte_is_zero_ether_addr(addr) ||
+	    !rtap_filter_follow_mac(dev, addr))
 		return;
-	pmd->mac = *addr;
-	rte_ether_addr_copy(addr, &dev->data->mac_addrs[0]);
 	rte_ether_format_addr(buf, sizeof(buf), addr);
 	PMD_LOG(INFO, "port %u: MAC address set from outside: %s", dev->data->port_id, buf);
-	rtap_filter_sync(dev);
 }
 
 int
@@ -440,10 +436,13 @@ rtap_link_intr_open(struct rte_eth_dev *dev)
 		ret = -ENOMEM;
 		goto error;
 	}
-	ret = rte_intr_callback_register(intr, rtap_link_intr_handler, dev);
-	if (ret < 0)
-		goto error;
+	/* The handler may run before the register call returns: it reads link_intr. */
 	proc->link_intr = intr;
+	ret = rte_intr_callback_register(intr, rtap_link_intr_handler, dev);
+	if (ret < 0) {
+		proc->link_intr = NULL;
+		goto error;
+	}
 	return 0;
 
 error:

@@ -139,7 +139,7 @@ rtap_rx_get(struct rtap_rx_queue *rxq)
 		return rxq->spare[--rxq->nb_spare];
 	mb = rtap_rx_chain_alloc(rxq->mb_pool, RTAP_RX_CAPACITY(rxq->frame_size));
 	if (unlikely(mb == NULL))
-		rxq->stats.nombuf++;
+		rtap_count(&rxq->stats.nombuf, 1);
 	return mb;
 }
 
@@ -234,16 +234,16 @@ rtap_rx_drop(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 	} else if (res == -EBADFD || res == -EBADF) {
 		/* The kernel interface was deleted: reading again would spin. */
 		rxq->detached = true;
-		rxq->stats.io_errors++;
-		rxq->stats.errors++;
+		rtap_count(&rxq->stats.io_errors, 1);
+		rtap_count(&rxq->stats.errors, 1);
 	} else {
 		if (res < 0)
-			rxq->stats.io_errors++;
+			rtap_count(&rxq->stats.io_errors, 1);
 		else if (res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN))
-			rxq->stats.runts++;
+			rtap_count(&rxq->stats.runts, 1);
 		else
-			rxq->stats.oversized++;
-		rxq->stats.errors++;
+			rtap_count(&rxq->stats.oversized, 1);
+		rtap_count(&rxq->stats.errors, 1);
 	}
 	rtap_rx_put(rxq, mb);
 }
@@ -263,13 +263,13 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 	}
 
 	if (unlikely(rtap_rx_offload(mb, hdr, rxq->offloads) < 0)) {
-		rxq->stats.bad_vnet_hdr++;
-		rxq->stats.errors++;
+		rtap_count(&rxq->stats.bad_vnet_hdr, 1);
+		rtap_count(&rxq->stats.errors, 1);
 		rte_pktmbuf_free(mb);
 		return false;
 	}
 	if (unlikely(rtap_rx_filtered(rxq->pmd, mb))) {
-		rxq->stats.filtered++;
+		rtap_count(&rxq->stats.filtered, 1);
 		rte_pktmbuf_free(mb);
 		return false;
 	}
@@ -394,11 +394,11 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 
 	for (i = 0; i < nb_rx; i++) {
 		nb_bytes += bufs[i]->pkt_len;
-		rxq->stats.multiseg += bufs[i]->nb_segs > 1;
-		rxq->stats.size_bins[rtap_size_bin(bufs[i]->pkt_len)]++;
+		rtap_count(&rxq->stats.multiseg, bufs[i]->nb_segs > 1);
+		rtap_count(&rxq->stats.size_bins[rtap_size_bin(bufs[i]->pkt_len)], 1);
 	}
-	rxq->stats.packets += nb_rx;
-	rxq->stats.bytes += nb_bytes;
+	rtap_count(&rxq->stats.packets, nb_rx);
+	rtap_count(&rxq->stats.bytes, nb_bytes);
 	return nb_rx;
 }
 
@@ -414,7 +414,7 @@ rtap_tx_reap(struct rtap_tx_queue *txq, unsigned int max)
 		if (nb_cqe == max)
 			break;
 		nb_cqe++;
-		txq->stats.errors += cqe->res < 0;
+		rtap_count(&txq->stats.errors, cqe->res < 0);
 		rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
 	}
 	io_uring_cq_advance(&txq->ring, nb_cqe);
@@ -516,13 +516,13 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 	int ret;
 
 	if (unlikely(fix_len > mb->data_len)) {
-		txq->stats.bad_offload++;
+		rtap_count(&txq->stats.bad_offload, 1);
 		return -EINVAL;
 	}
 	if (unlikely(!rtap_tx_hdr_in_headroom(mb))) {
 		head = rte_pktmbuf_alloc(mb->pool);
 		if (unlikely(head == NULL)) {
-			txq->stats.nombuf++;
+			rtap_count(&txq->stats.nombuf, 1);
 			return -ENOBUFS;
 		}
 		/* A pool of clones may have no data room: nowhere for the headers. */
@@ -534,7 +534,7 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 		head->next = mb;
 		head->nb_segs = mb->nb_segs + 1;
 		head->pkt_len = mb->pkt_len;
-		txq->stats.hdr_mbuf++;
+		rtap_count(&txq->stats.hdr_mbuf, 1);
 		if (fix_len != 0) {
 			fix_at = rte_pktmbuf_mtod(head, uint8_t *);
 			rte_memcpy(fix_at, rte_pktmbuf_mtod(mb, void *), fix_len);
@@ -549,7 +549,7 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 	if (unlikely(fix_at != NULL)) {
 		ret = rtap_tx_fix_headers(fix_at, mb, hdr);
 		if (unlikely(ret < 0)) {
-			txq->stats.bad_offload++;
+			rtap_count(&txq->stats.bad_offload, 1);
 			goto unchain;
 		}
 	}
@@ -578,7 +578,7 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 		io_uring_prep_write(sqe, RTAP_RING_FD, hdr, RTAP_VNET_HDR_LEN + head->data_len, 0);
 	} else {
 		io_uring_prep_writev(sqe, RTAP_RING_FD, iov, head->nb_segs, 0);
-		txq->stats.multiseg++;
+		rtap_count(&txq->stats.multiseg, 1);
 	}
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data(sqe, head);
@@ -613,14 +613,14 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 
 		if (unlikely(mb->nb_segs >= RTAP_IOV_BATCH)) {
 			/* More segments than one writev takes: never sendable. */
-			txq->stats.errors++;
+			rtap_count(&txq->stats.errors, 1);
 			rte_pktmbuf_free(mb);
 			continue;
 		}
 		ret = rtap_tx_post(txq, mb);
 		if (unlikely(ret == -EINVAL)) {
 			/* Never sendable: see rtap_tx_post(). */
-			txq->stats.errors++;
+			rtap_count(&txq->stats.errors, 1);
 			rte_pktmbuf_free(mb);
 			continue;
 		}
@@ -628,12 +628,12 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 			break;
 		nb_sent++;
 		nb_bytes += mb->pkt_len;
-		txq->stats.size_bins[rtap_size_bin(mb->pkt_len)]++;
+		rtap_count(&txq->stats.size_bins[rtap_size_bin(mb->pkt_len)], 1);
 	}
 	rtap_ring_submit(&txq->ring, &txq->nb_iov);
 
-	txq->stats.packets += nb_sent;
-	txq->stats.bytes += nb_bytes;
+	rtap_count(&txq->stats.packets, nb_sent);
+	rtap_count(&txq->stats.bytes, nb_bytes);
 	return i;
 }
 

@@ -85,8 +85,10 @@ rtap_kernel_drops(const struct rte_eth_dev *dev)
 static inline uint64_t
 rtap_counter(const void *stats, const void *base, size_t offset)
 {
-	uint64_t b = *(const volatile uint64_t *)RTE_PTR_ADD(base, offset);
-	uint64_t v = *(const volatile uint64_t *)RTE_PTR_ADD(stats, offset);
+	uint64_t b = rte_atomic_load_explicit((const rtap_counter_t *)RTE_PTR_ADD(base, offset),
+					      rte_memory_order_relaxed);
+	uint64_t v = rte_atomic_load_explicit((const rtap_counter_t *)RTE_PTR_ADD(stats, offset),
+					      rte_memory_order_relaxed);
 
 	return v > b ? v - b : 0;
 }
@@ -152,14 +154,16 @@ rtap_stats_get(RTAP_STATS_GET_PARAMS)
 	return 0;
 }
 
-/* Every counter of a queue's stats (all uint64_t) becomes its baseline. */
+/* Every counter of a queue's stats (all rtap_counter_t) becomes its baseline. */
 static void
-rtap_stats_baseline(volatile uint64_t *base, const volatile uint64_t *stats, size_t size)
+rtap_stats_baseline(rtap_counter_t *base, const rtap_counter_t *stats, size_t size)
 {
 	size_t i;
 
-	for (i = 0; i < size / sizeof(uint64_t); i++)
-		base[i] = stats[i];
+	for (i = 0; i < size / sizeof(*stats); i++)
+		rte_atomic_store_explicit(&base[i],
+			rte_atomic_load_explicit(&stats[i], rte_memory_order_relaxed),
+			rte_memory_order_relaxed);
 }
 
 int
@@ -169,21 +173,21 @@ rtap_stats_reset(struct rte_eth_dev *dev)
 	uint64_t drops;
 	uint16_t i;
 
-	RTE_BUILD_BUG_ON(sizeof(struct rtap_rx_stats) % sizeof(uint64_t) != 0);
-	RTE_BUILD_BUG_ON(sizeof(struct rtap_tx_stats) % sizeof(uint64_t) != 0);
+	RTE_BUILD_BUG_ON(sizeof(struct rtap_rx_stats) % sizeof(rtap_counter_t) != 0);
+	RTE_BUILD_BUG_ON(sizeof(struct rtap_tx_stats) % sizeof(rtap_counter_t) != 0);
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
 
 		if (rxq != NULL)
-			rtap_stats_baseline((uint64_t *)&rxq->stats_base,
-					    (const uint64_t *)&rxq->stats, sizeof(rxq->stats));
+			rtap_stats_baseline((rtap_counter_t *)&rxq->stats_base,
+					    (const rtap_counter_t *)&rxq->stats, sizeof(rxq->stats));
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct rtap_tx_queue *txq = dev->data->tx_queues[i];
 
 		if (txq != NULL)
-			rtap_stats_baseline((uint64_t *)&txq->stats_base,
-					    (const uint64_t *)&txq->stats, sizeof(txq->stats));
+			rtap_stats_baseline((rtap_counter_t *)&txq->stats_base,
+					    (const rtap_counter_t *)&txq->stats, sizeof(txq->stats));
 	}
 	if (rtap_link_kernel_drops(dev, &drops) == 0)
 		pmd->kernel_drops_base = drops;
