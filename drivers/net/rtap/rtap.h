@@ -198,10 +198,21 @@ struct rtap_tx_queue {
  * hash bins through too.
  */
 struct rtap_mc_allow {
-	bool check;
-	uint32_t nb;
-	struct rte_ether_addr addr[RTAP_MAX_MAC_ADDRS + 1 + RTAP_MAX_MC_ADDRS];
+	/* Relaxed atomics: a slow reader may meet the next rewrite (rtap_rx_filtered). */
+	RTE_ATOMIC(bool) check;
+	RTE_ATOMIC(uint32_t) nb;
+	RTE_ATOMIC(uint64_t) addr[RTAP_MAX_MAC_ADDRS + 1 + RTAP_MAX_MC_ADDRS];	/* rtap_mac_key() */
 };
+
+/* An Ethernet address as one integer, to compare and store at once. */
+static inline uint64_t
+rtap_mac_key(const struct rte_ether_addr *addr)
+{
+	uint64_t key = 0;
+
+	memcpy(&key, addr, sizeof(*addr));
+	return key;
+}
 
 struct rtap_pmd {
 	char ifname[IFNAMSIZ];	/* as created; the operator may rename it */
@@ -225,7 +236,7 @@ struct rtap_pmd {
 	struct rte_ether_addr mac;
 	bool promisc;
 	bool allmulti;
-	uint64_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
+	rtap_counter_t kernel_drops_base;	/* kernel tx_dropped at the last reset */
 	uint32_t nb_mc_addrs;
 	struct rte_ether_addr mc_addrs[RTAP_MAX_MC_ADDRS];	/* as the kernel has them */
 	/*
@@ -250,19 +261,23 @@ rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
 	const struct rte_ether_addr *dst;
 	const struct rtap_mc_allow *allow;
 	struct rte_ether_addr copy;
-	uint32_t gen, i;
+	uint32_t gen, i, nb;
+	uint64_t key;
 
 	do {
 		gen = rte_atomic_load_explicit(&pmd->mc_gen, rte_memory_order_acquire);
 		allow = &pmd->mc_allow[gen & 1];
-		if (likely(!allow->check))
+		if (likely(!rte_atomic_load_explicit(&allow->check, rte_memory_order_relaxed)))
 			return false;
 		/* The first segment may hold less than an address (1-byte mbufs are valid). */
 		dst = rte_pktmbuf_read(mb, 0, sizeof(*dst), &copy);
 		if (!rte_is_multicast_ether_addr(dst))
 			return false;
-		for (i = 0; i < allow->nb && i < RTE_DIM(allow->addr); i++)
-			if (rte_is_same_ether_addr(dst, &allow->addr[i]))
+		key = rtap_mac_key(dst);
+		nb = RTE_MIN(rte_atomic_load_explicit(&allow->nb, rte_memory_order_relaxed),
+			     (uint32_t)RTE_DIM(allow->addr));
+		for (i = 0; i < nb; i++)
+			if (rte_atomic_load_explicit(&allow->addr[i], rte_memory_order_relaxed) == key)
 				return false;
 		rte_atomic_thread_fence(rte_memory_order_acquire);
 	} while (unlikely(rte_atomic_load_explicit(&pmd->mc_gen, rte_memory_order_relaxed) != gen));

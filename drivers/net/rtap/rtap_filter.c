@@ -90,12 +90,14 @@ rtap_mc_allow_set(struct rtap_pmd *pmd, const struct rte_ether_addr *addrs, uint
 {
 	uint32_t gen = rte_atomic_load_explicit(&pmd->mc_gen, rte_memory_order_relaxed);
 	struct rtap_mc_allow *next = &pmd->mc_allow[(gen + 1) & 1];
+	uint32_t i, nb = RTE_MIN(n, (uint32_t)RTE_DIM(next->addr));
 
 	rte_atomic_thread_fence(rte_memory_order_release);
-	next->nb = RTE_MIN(n, (uint32_t)RTE_DIM(next->addr));
-	if (next->nb > 0)
-		memcpy(next->addr, addrs, next->nb * sizeof(*addrs));
-	next->check = check;
+	rte_atomic_store_explicit(&next->nb, nb, rte_memory_order_relaxed);
+	for (i = 0; i < nb; i++)
+		rte_atomic_store_explicit(&next->addr[i], rtap_mac_key(&addrs[i]),
+					  rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&next->check, check, rte_memory_order_relaxed);
 	rte_atomic_store_explicit(&pmd->mc_gen, gen + 1, rte_memory_order_release);
 }
 

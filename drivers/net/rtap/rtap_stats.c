@@ -73,12 +73,13 @@ rtap_xstats_count(const struct rte_eth_dev *dev)
 static uint64_t
 rtap_kernel_drops(const struct rte_eth_dev *dev)
 {
-	const struct rtap_pmd *pmd = dev->data->dev_private;
-	uint64_t drops;
+	struct rtap_pmd *pmd = dev->data->dev_private;
+	uint64_t drops, base;
 
-	if (rtap_link_kernel_drops(dev, &drops) < 0 || drops < pmd->kernel_drops_base)
+	base = rte_atomic_load_explicit(&pmd->kernel_drops_base, rte_memory_order_relaxed);
+	if (rtap_link_kernel_drops(dev, &drops) < 0 || drops < base)
 		return 0;
-	return drops - pmd->kernel_drops_base;
+	return drops - base;
 }
 
 /* A counter since the last reset; a reset racing the read makes it 0, not huge. */
@@ -190,7 +191,7 @@ rtap_stats_reset(struct rte_eth_dev *dev)
 					    (const rtap_counter_t *)&txq->stats, sizeof(txq->stats));
 	}
 	if (rtap_link_kernel_drops(dev, &drops) == 0)
-		pmd->kernel_drops_base = drops;
+		rte_atomic_store_explicit(&pmd->kernel_drops_base, drops, rte_memory_order_relaxed);
 	return 0;
 }
 
