@@ -145,7 +145,7 @@ struct rtap_tx_stats {
 	rtap_counter_t size_bins[RTAP_SIZE_BINS];	/* posted frames by length */
 };
 
-static __rte_always_inline void
+static inline void
 rtap_count(rtap_counter_t *c, uint64_t n)
 {
 	rte_atomic_store_explicit(c, rte_atomic_load_explicit(c, rte_memory_order_relaxed) + n,
@@ -276,9 +276,11 @@ rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
 		key = rtap_mac_key(dst);
 		nb = RTE_MIN(rte_atomic_load_explicit(&allow->nb, rte_memory_order_relaxed),
 			     (uint32_t)RTE_DIM(allow->addr));
-		for (i = 0; i < nb; i++)
-			if (rte_atomic_load_explicit(&allow->addr[i], rte_memory_order_relaxed) == key)
+		for (i = 0; i < nb; i++) {
+			if (rte_atomic_load_explicit(&allow->addr[i],
+						     rte_memory_order_relaxed) == key)
 				return false;
+		}
 		rte_atomic_thread_fence(rte_memory_order_acquire);
 	} while (unlikely(rte_atomic_load_explicit(&pmd->mc_gen, rte_memory_order_relaxed) != gen));
 	return true;

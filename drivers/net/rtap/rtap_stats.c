@@ -157,8 +157,10 @@ rtap_stats_get(RTAP_STATS_GET_PARAMS)
 
 /* Every counter of a queue's stats (all rtap_counter_t) becomes its baseline. */
 static void
-rtap_stats_baseline(rtap_counter_t *base, const rtap_counter_t *stats, size_t size)
+rtap_stats_baseline(void *base_stats, const void *queue_stats, size_t size)
 {
+	rtap_counter_t *base = base_stats;
+	const rtap_counter_t *stats = queue_stats;
 	size_t i;
 
 	for (i = 0; i < size / sizeof(*stats); i++)
@@ -180,15 +182,13 @@ rtap_stats_reset(struct rte_eth_dev *dev)
 		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
 
 		if (rxq != NULL)
-			rtap_stats_baseline((rtap_counter_t *)&rxq->stats_base,
-					    (const rtap_counter_t *)&rxq->stats, sizeof(rxq->stats));
+			rtap_stats_baseline(&rxq->stats_base, &rxq->stats, sizeof(rxq->stats));
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct rtap_tx_queue *txq = dev->data->tx_queues[i];
 
 		if (txq != NULL)
-			rtap_stats_baseline((rtap_counter_t *)&txq->stats_base,
-					    (const rtap_counter_t *)&txq->stats, sizeof(txq->stats));
+			rtap_stats_baseline(&txq->stats_base, &txq->stats, sizeof(txq->stats));
 	}
 	if (rtap_link_kernel_drops(dev, &drops) == 0)
 		rte_atomic_store_explicit(&pmd->kernel_drops_base, drops, rte_memory_order_relaxed);
