@@ -13,7 +13,7 @@
 #     every access and every synchronisation, so DPDK ($RTAP_TSAN_DPDK,
 #     24.11.6) is built with it too (scripts/dpdk-build.sh dpdk-tsan), with its
 #     atomics and locks as compiler intrinsics rather than inline assembly.
-#     tests/tsan.supp names the races of ethdev's own design.
+#     tests/tsan.supp names the races of DPDK's own design.
 # DPDK runs with --no-huge everywhere, so its memory is ordinary mmap'd memory.
 # DPDK's own libraries are not instrumented: ASan checks the driver's and the
 # tests' own accesses (and libc calls), LSan every malloc, UBSan the driver;

@@ -39,12 +39,8 @@ static const uint64_t fuzz_offloads[] = {
 
 static struct rte_mempool *pool;
 static struct rte_mempool *flat_pool;	/* one mbuf holds any frame of a chain */
-/* Generation 0: Rx reads mc_allow[0]. */
-static struct rtap_pmd pmd = {
-	.mc_allow = {
-		{ .check = true, .nb = 1, .addr = {{{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }}} },
-	},
-};
+static struct rtap_pmd pmd;	/* its allow-list: listed alone, checked */
+static const struct rte_ether_addr listed = {{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,6 +51,7 @@ LLVMFuzzerInitialize(int *argc __rte_unused, char ***argv)
 	fuzz_eal_init((*argv)[0]);
 	pool = fuzz_pool_create("fuzz_rx", RTE_MBUF_DEFAULT_BUF_SIZE);
 	flat_pool = fuzz_pool_create("fuzz_flat", UINT16_MAX);
+	rtap_mc_allow_set(&pmd, &listed, 1, true);
 	return 0;
 }
 
@@ -174,7 +171,7 @@ fuzz_check_filter(const struct rte_mbuf *m)
 	struct rte_ether_addr copy;
 	const struct rte_ether_addr *dst = rte_pktmbuf_read(m, 0, sizeof(copy), &copy);
 	bool unlisted = rte_is_multicast_ether_addr(dst) &&
-			!rte_is_same_ether_addr(dst, &pmd.mc_allow[0].addr[0]);
+			!rte_is_same_ether_addr(dst, &listed);
 
 	if (rtap_rx_filtered(&pmd, m) != unlisted)
 		fuzz_abort("multicast check disagrees with the frame's destination");
