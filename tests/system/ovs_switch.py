@@ -34,6 +34,11 @@ SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 IPS = {"a": "10.221.0.1", "b": "10.221.0.2"}
 
 
+def pinned(cpu):
+    """The command prefix that runs a command on cpu only (none if cpu is None)."""
+    return ["taskset", "-c", str(cpu)] if cpu is not None else []
+
+
 class Ovs:
     """A private ovsdb-server and ovs-vswitchd, and the two ports' kernel sides.
 
@@ -106,9 +111,8 @@ class Ovs:
 
     def start_vswitchd(self):
         # ip netns exec execs the command: the process is ovs-vswitchd itself.
-        pin = ["taskset", "-c", str(self.cpu)] if self.cpu is not None else []
         self.vswitchd = subprocess.Popen(
-            [*pin, "ip", "netns", "exec", self.ns["f"], VSWITCHD, self.db, f"--unixctl={self.dir}/ovs-vswitchd.ctl",
+            [*pinned(self.cpu), "ip", "netns", "exec", self.ns["f"], VSWITCHD, self.db, f"--unixctl={self.dir}/ovs-vswitchd.ctl",
              f"--log-file={self.log}", f"--pidfile={self.dir}/ovs-vswitchd.pid"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(300):
@@ -201,7 +205,7 @@ class Ovs:
 
 def iperf3(ovs, client, *args, secs=2, cpu=None):
     """iperf3 from side client to the other for secs s (both ends on cpu): its JSON result."""
-    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    pin = pinned(cpu)
     server_side = "b" if client == "a" else "a"
     server = subprocess.Popen([*pin, "ip", "netns", "exec", ovs.ns[server_side], "iperf3", "-s",
                                "-1", "-B", IPS[server_side]],

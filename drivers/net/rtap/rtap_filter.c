@@ -79,10 +79,9 @@ rtap_filter_add_macs(struct rtap_filter_req *req, const struct rte_eth_dev *dev,
 }
 
 /*
- * Under filter_lock. A reader still
- * scanning the slot about to be filled started two publications ago: the
- * release fence orders the last publication before these writes, so that
- * reader sees the generation move and scans again.
+ * Under filter_lock. A reader still scanning the slot about to be filled
+ * started two publications ago: the release fence orders the last publication
+ * before these writes, so that reader sees the generation move and scans again.
  */
 void
 rtap_mc_allow_set(struct rtap_pmd *pmd, const struct rte_ether_addr *addrs, uint32_t n,

@@ -374,7 +374,7 @@ uint16_t
 rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
 	struct rtap_rx_queue *rxq = queue;
-	uint16_t nb_rx, i;
+	uint16_t nb_rx, nb_multiseg = 0, i;
 	uint64_t nb_bytes = 0;
 
 	if (unlikely(!RTAP_QUEUE_STARTED(rxq)))
@@ -394,9 +394,10 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 
 	for (i = 0; i < nb_rx; i++) {
 		nb_bytes += bufs[i]->pkt_len;
-		rtap_count(&rxq->stats.multiseg, bufs[i]->nb_segs > 1);
+		nb_multiseg += bufs[i]->nb_segs > 1;
 		rtap_count(&rxq->stats.size_bins[rtap_size_bin(bufs[i]->pkt_len)], 1);
 	}
+	rtap_count(&rxq->stats.multiseg, nb_multiseg);
 	rtap_count(&rxq->stats.packets, nb_rx);
 	rtap_count(&rxq->stats.bytes, nb_bytes);
 	return nb_rx;
@@ -407,17 +408,18 @@ static inline unsigned int
 rtap_tx_reap(struct rtap_tx_queue *txq, unsigned int max)
 {
 	struct io_uring_cqe *cqe;
-	unsigned int head, nb_cqe = 0;
+	unsigned int head, nb_cqe = 0, nb_err = 0;
 
 	rtap_ring_run_tasks(&txq->ring);
 	io_uring_for_each_cqe(&txq->ring, head, cqe) {
 		if (nb_cqe == max)
 			break;
 		nb_cqe++;
-		rtap_count(&txq->stats.errors, cqe->res < 0);
+		nb_err += cqe->res < 0;
 		rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
 	}
 	io_uring_cq_advance(&txq->ring, nb_cqe);
+	rtap_count(&txq->stats.errors, nb_err);
 	txq->inflight -= nb_cqe;
 	return nb_cqe;
 }
