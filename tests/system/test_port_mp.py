@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import UPSTREAM_DPDK, frame, if_exists, token
+from conftest import SLOW, UPSTREAM_DPDK, frame, if_exists, token
 from test_datapath import tap_port
+from test_port_events import wait_for
 
 
 def proc_info(plugin, prefix, *args):
@@ -233,6 +234,9 @@ def test_ipc_lending_races_close(app, names, mp_peer):
             ifname = names()
             port = app.attach(f"net_rtap_{ifname},iface={ifname}")
             current[0] = ifname
+        # The last port stays until an fd was lent: under emulation a request
+        # can take longer than every cycle's window.
+        wait_for(lambda: answers["fd"] > 0 or bad, 10 * SLOW)
         app.cmd(f"detach {port}")
     finally:
         done.set()
