@@ -22,6 +22,7 @@ app exits 0 (under ASan: no report). Ends with "N passed, N failed".
 
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -30,11 +31,20 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import PLUGIN, AppError, RawSocket, TestApp, disable_ipv6, frame, sh, token  # noqa: E402
+from conftest import PLUGIN, AppError, RawSocket, TestApp, disable_ipv6, sh, token  # noqa: E402
 from conftest import HUGE_PAGES as PAGES, adjust_hugepages  # noqa: E402
 
 NB_QUEUES = 4
 POLLED = 2
+
+
+def udp_frame(length, port):
+    """A broadcast IPv4/UDP frame of length bytes from source port port."""
+    payload = bytes(length - 42)
+    udp = struct.pack("!HHHH", port, 9, 8 + len(payload), 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp) + len(payload), 0, 0, 64, 17, 0,
+                     bytes([10, 215, 0, 1]), bytes([10, 215, 0, 255]))
+    return b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01\x08\x00" + ip + udp + payload
 
 
 def loop(stop, errors, name, body, pause):
@@ -78,6 +88,10 @@ def main(seconds):
         app.start_port(port, NB_QUEUES, NB_QUEUES, desc=256, lsc=1, rmv=1)
         sh(f"ip link set {ifname} up")
         sock = RawSocket(ifname)
+        # The kernel picks a frame's queue by its flow hash, under a seed of
+        # its boot: one flow might land on the unpolled queues only. UDP from
+        # many ports spreads over all four.
+        kernel_frames = [udp_frame(random.randint(60, 1514), port=1024 + i) for i in range(256)]
         app.cmd(f"flood_start {port} 0 60")
         app.cmd(f"poll_start {port} {POLLED}")
 
@@ -110,7 +124,7 @@ def main(seconds):
         def kernel_tx():
             for i in range(64):
                 try:
-                    sock.send(frame(random.randint(60, 1514), seq=i))
+                    sock.send(random.choice(kernel_frames))
                 except OSError:
                     pass    # the interface is down for a moment
 
