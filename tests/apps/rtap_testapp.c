@@ -18,14 +18,16 @@
  *                                        rx_capa=0x.. tx_capa=0x.. mac=.."
  *   configure <port> <nb_rxq> <nb_txq> [mtu=N] [rxoff=0x..] [txoff=0x..]
  *             [desc=N] [lsc=0|1] [rmv=0|1] [rxq_intr=0|1] [setup_rxq=N] [setup_txq=N]
- *                                    configure and set up every queue (or the first N)
+ *             [rss_hf=0x..] [rss_key=<hex>]
+ *                                    configure and set up every queue (or the first N);
+ *                                    rss_hf sets the RSS multi-queue mode
  *   start|stop|close <port>
  *   rxq_start|rxq_stop|txq_start|txq_stop <port> <queue>
  *   rxq_intr <port> <queue> on|off   arm or mute the queue's Rx interrupt
  *   rx <port> <queue> <max> <timeout_ms>
  *                                    poll until max frames or the timeout, one line per
  *                                    frame: "pkt <len> <nb_segs> <ol_flags> <ptype>
- *                                    <tso_segsz> <hex>", then "ok <count>"
+ *                                    <tso_segsz> <hash.rss> <hex>", then "ok <count>"
  *   rxall <port> <nb_queues> <max> <timeout_ms>
  *                                    poll queues 0..nb_queues-1 round robin, one line per
  *                                    frame: "q <queue> <hex>", then "ok <count>"
@@ -57,6 +59,11 @@
  *                                    LSC callback read: "ok lsc=N rmv=N status=<0|1>"
  *   promisc|allmulti <port> on|off
  *   mtu <port> <mtu>
+ *   rss_get <port>                   rte_eth_dev_rss_hash_conf_get(): "ok hf=0x.. key=<hex>"
+ *   rss_set <port> <hf> [key=<hex>]  rte_eth_dev_rss_hash_update()
+ *   reta <port> [<q>[,<q>...]]       rte_eth_dev_rss_reta_query(): "ok <q>,<q>,..." (every
+ *                                    entry); with queues, rte_eth_dev_rss_reta_update() of
+ *                                    entries 0.. (one queue: every entry)
  *   mac <port> <xx:xx:xx:xx:xx:xx>
  *   mac_add|mac_del <port> <mac>     secondary unicast address filter
  *   mc <port> [<mac> ...]            set the multicast address list (empty: clear, passing
@@ -114,6 +121,8 @@
 #define MAX_ARGS	16
 #define MAX_FRAME	65536
 #define BURST		32u
+#define RSS_KEY_MAX	64
+#define RETA_MAX	512
 
 static struct rte_mempool *pool;
 static struct rte_mempool *clone_pool;	/* no data room, as pools of clones often are */
@@ -168,8 +177,8 @@ print_pkt(const struct rte_mbuf *m)
 	const uint8_t *p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
 	uint32_t i;
 
-	printf("pkt %u %u 0x%" PRIx64 " 0x%x %u ", m->pkt_len, m->nb_segs, m->ol_flags,
-	       m->packet_type, m->tso_segsz);
+	printf("pkt %u %u 0x%" PRIx64 " 0x%x %u 0x%x ", m->pkt_len, m->nb_segs, m->ol_flags,
+	       m->packet_type, m->tso_segsz, m->hash.rss);
 	for (i = 0; i < m->pkt_len; i++)
 		printf("%02x", p[i]);
 	printf("\n");
@@ -208,10 +217,19 @@ cmd_configure(char **argv, int argc)
 	uint16_t desc = opt_num(argv, argc, 4, "desc", 0);
 	uint16_t setup_rxq = opt_num(argv, argc, 4, "setup_rxq", nb_rxq);
 	uint16_t setup_txq = opt_num(argv, argc, 4, "setup_txq", nb_txq);
+	const char *rss_key = opt(argv, argc, 4, "rss_key");
 	struct rte_eth_conf conf = { 0 };
+	uint8_t key[RSS_KEY_MAX];
 	uint16_t q;
 	int ret;
 
+	conf.rx_adv_conf.rss_conf.rss_hf = opt_num(argv, argc, 4, "rss_hf", 0);
+	if (conf.rx_adv_conf.rss_conf.rss_hf != 0)
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	if (rss_key != NULL) {
+		conf.rx_adv_conf.rss_conf.rss_key = key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = hex_decode(rss_key, key, sizeof(key));
+	}
 	conf.rxmode.mtu = opt_num(argv, argc, 4, "mtu", 0);
 	conf.rxmode.offloads = opt_num(argv, argc, 4, "rxoff", 0);
 	conf.txmode.offloads = opt_num(argv, argc, 4, "txoff", 0);
@@ -961,6 +979,82 @@ close_all(void)
 }
 
 /* Returns 1 on quit. */
+static void
+cmd_rss_get(uint16_t port)
+{
+	uint8_t key[RSS_KEY_MAX];
+	struct rte_eth_rss_conf conf = { .rss_key = key, .rss_key_len = sizeof(key) };
+	int ret = rte_eth_dev_rss_hash_conf_get(port, &conf);
+	unsigned int i;
+
+	if (ret < 0) {
+		reply_err(ret, "rss_hash_conf_get");
+		return;
+	}
+	printf("ok hf=0x%" PRIx64 " key=", conf.rss_hf);
+	for (i = 0; i < conf.rss_key_len; i++)
+		printf("%02x", key[i]);
+	printf("\n");
+}
+
+static void
+cmd_rss_set(char **argv, int argc)
+{
+	const char *hex = opt(argv, argc, 3, "key");
+	uint8_t key[RSS_KEY_MAX];
+	struct rte_eth_rss_conf conf = { .rss_hf = strtoull(argv[2], NULL, 0) };
+
+	if (hex != NULL) {
+		conf.rss_key = key;
+		conf.rss_key_len = hex_decode(hex, key, sizeof(key));
+	}
+	reply(rte_eth_dev_rss_hash_update(atoi(argv[1]), &conf), "rss_hash_update");
+}
+
+static void
+cmd_reta(uint16_t port, const char *queues)
+{
+	struct rte_eth_rss_reta_entry64 conf[RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_dev_info info;
+	unsigned int i, n = 0;
+	uint16_t q[RETA_MAX];
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret < 0 || info.reta_size == 0 || info.reta_size > RETA_MAX) {
+		reply_err(ret < 0 ? ret : -ENOTSUP, "reta_size");
+		return;
+	}
+	memset(conf, 0, sizeof(conf));
+	for (i = 0; i < info.reta_size; i++)
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= RTE_BIT64(i % RTE_ETH_RETA_GROUP_SIZE);
+	if (queues != NULL) {
+		char *end;
+
+		while (n < RETA_MAX) {
+			q[n++] = strtoul(queues, &end, 0);
+			if (*end != ',')
+				break;
+			queues = end + 1;
+		}
+		for (i = 0; i < info.reta_size; i++)
+			conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+				q[n == 1 ? 0 : i % n];
+		reply(rte_eth_dev_rss_reta_update(port, conf, info.reta_size), "reta_update");
+		return;
+	}
+	ret = rte_eth_dev_rss_reta_query(port, conf, info.reta_size);
+	if (ret < 0) {
+		reply_err(ret, "reta_query");
+		return;
+	}
+	printf("ok ");
+	for (i = 0; i < info.reta_size; i++)
+		printf("%s%u", i ? "," : "",
+		       conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE]);
+	printf("\n");
+}
+
 static int
 dispatch(char **argv, int argc)
 {
@@ -1091,6 +1185,12 @@ dispatch(char **argv, int argc)
 	else if (strcmp(c, "allmulti") == 0 && argc >= 3)
 		reply(on_off(argv[2]) ? rte_eth_allmulticast_enable(port) :
 			rte_eth_allmulticast_disable(port), c);
+	else if (strcmp(c, "rss_get") == 0)
+		cmd_rss_get(port);
+	else if (strcmp(c, "rss_set") == 0 && argc >= 3)
+		cmd_rss_set(argv, argc);
+	else if (strcmp(c, "reta") == 0)
+		cmd_reta(port, argc > 2 ? argv[2] : NULL);
 	else if (strcmp(c, "mtu") == 0 && argc >= 3)
 		reply(rte_eth_dev_set_mtu(port, atoi(argv[2])), c);
 	else if (strcmp(c, "mac") == 0 && argc >= 3) {

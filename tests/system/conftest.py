@@ -97,6 +97,7 @@ class Pkt:
     ol_flags: int
     ptype: int
     tso_segsz: int
+    rss: int
     data: bytes
 
 
@@ -194,9 +195,9 @@ class TestApp:
                               timeout=timeout_ms / 1000 + 30)
         pkts = []
         for line in data:
-            _, length, segs, flags, ptype, tso, hexdata = (line.split() + [""])[:7]
+            _, length, segs, flags, ptype, tso, rss, hexdata = (line.split() + [""])[:8]
             pkts.append(Pkt(int(length), int(segs), int(flags, 16), int(ptype, 16),
-                            int(tso), bytes.fromhex(hexdata)))
+                            int(tso), int(rss, 16), bytes.fromhex(hexdata)))
         assert int(rest) == len(pkts)
         return pkts
 

@@ -104,7 +104,18 @@ rtap_size_bin(uint32_t len)
 				 RTE_ETH_RX_OFFLOAD_UDP_CKSUM | \
 				 RTE_ETH_RX_OFFLOAD_TCP_CKSUM)
 #define RTAP_RX_OFFLOAD_CAPA	(RTE_ETH_RX_OFFLOAD_SCATTER | RTAP_RX_CKSUM_OFFLOADS | \
-				 RTE_ETH_RX_OFFLOAD_TCP_LRO)
+				 RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_RSS_HASH)
+/* The RSS hash (rtap_rss.c): Toeplitz over addresses, and ports for TCP and UDP. */
+#define RTAP_RSS_KEY_LEN	40
+#define RTAP_RSS_TUPLE_MAX	9	/* words: two IPv6 addresses and the ports */
+#define RTAP_RETA_SIZE		64	/* one rte_eth_rss_reta_entry64 */
+#define RTAP_BPF_MAX_INSNS	4096	/* the steering program's longest (rtap_bpf.c) */
+#define RTAP_RSS_HF	(RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4 | \
+			 RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP | \
+			 RTE_ETH_RSS_NONFRAG_IPV4_OTHER | \
+			 RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6 | \
+			 RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_NONFRAG_IPV6_UDP | \
+			 RTE_ETH_RSS_NONFRAG_IPV6_OTHER)
 #define RTAP_TX_OFFLOAD_CAPA	(RTE_ETH_TX_OFFLOAD_MULTI_SEGS | \
 				 RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | \
 				 RTE_ETH_TX_OFFLOAD_UDP_CKSUM | \
@@ -171,6 +182,8 @@ struct rtap_rx_queue {
 	uint16_t nb_spare;
 	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
 	uint64_t offloads;	/* RTE_ETH_RX_OFFLOAD_* enabled */
+	uint64_t rss_hf;	/* flow types hashed, 0 without RTE_ETH_RX_OFFLOAD_RSS_HASH */
+	uint32_t rss_key[RTAP_RSS_KEY_LEN / sizeof(uint32_t)];	/* as rte_softrss_be() takes it */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
 	struct rtap_rx_stats stats;	/* written by the polling lcore only */
@@ -225,6 +238,10 @@ struct rtap_pmd {
 	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
 	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
 	bool txqlen_set;	/* changed by a start, to restore at close */
+	uint64_t rss_hf;	/* the RSS configuration; queues copy it at start */
+	uint8_t rss_key[RTAP_RSS_KEY_LEN];
+	uint16_t reta[RTAP_RETA_SIZE];
+	bool steering;		/* the TAP runs rtap's steering program */
 	/*
 	 * The filter (mac, the modes, the multicast list and the kernel's
 	 * TUNSETTXFILTER) changes from the control thread's ops and from the
@@ -357,6 +374,29 @@ bool rtap_tap_offload_ok(int tap_fd, unsigned int tun_offloads);
 int rtap_tap_get_txqlen(int tap_fd, int *qlen);
 int rtap_tap_set_txqlen(int tap_fd, int qlen);
 
+/* rtap_rss.c: the RSS hash of received packets, steering and their configuration */
+void rtap_rss_init(struct rtap_pmd *pmd);
+int rtap_rss_configure(struct rte_eth_dev *dev);
+void rtap_rss_steer_start(struct rte_eth_dev *dev);
+void rtap_rss_steer_close(struct rte_eth_dev *dev);
+int rtap_rss_hash_update(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss_conf);
+int rtap_rss_hash_conf_get(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss_conf);
+int rtap_rss_reta_update(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *reta_conf,
+			 uint16_t reta_size);
+int rtap_rss_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *reta_conf,
+			uint16_t reta_size);
+void rtap_rss_rxq_load(struct rtap_rx_queue *rxq, const struct rtap_pmd *pmd,
+		       uint64_t offloads);
+uint32_t rtap_rss_tuple(const struct rte_mbuf *m, uint64_t rss_hf, uint32_t *tuple);
+void rtap_rss_hash_set(struct rte_mbuf *m, const uint32_t *key, uint64_t rss_hf);
+
+/* rtap_bpf.c: the RSS steering program (TUNSETSTEERINGEBPF) */
+struct bpf_insn;
+int rtap_bpf_steer_build(struct bpf_insn *insn, uint32_t max, const uint8_t *key,
+			 uint64_t rss_hf, const uint16_t *reta);
+int rtap_bpf_steer_load(const uint8_t *key, uint64_t rss_hf, const uint16_t *reta);
+int rtap_bpf_steer_attach(int tap_fd, int prog_fd);
+
 /* rtap_offload.c: pure conversions, unit tested */
 struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size);
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
@@ -443,6 +483,8 @@ int rtap_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *mc_add
 	.xstats_get		= rtap_xstats_get, \
 	.xstats_get_names	= rtap_xstats_get_names, \
 	.xstats_reset		= rtap_stats_reset, \
+	.rss_hash_conf_get	= rtap_rss_hash_conf_get, \
+	.reta_query		= rtap_rss_reta_query, \
 	.rxq_info_get		= rtap_rxq_info_get, \
 	.txq_info_get		= rtap_txq_info_get, \
 	.rx_burst_mode_get	= rtap_rx_burst_mode_get, \

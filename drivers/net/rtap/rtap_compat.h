@@ -106,4 +106,18 @@ typedef int rtap_rx_queue_count_t;
 typedef uint32_t rtap_rx_queue_count_t;
 #endif
 
+/*
+ * 23.11: an RSS configuration names its hash function (algorithm), and
+ * dev_info says which ones the port computes (rss_algo_capa). Before, the
+ * function was the driver's own choice.
+ */
+#if RTAP_DPDK_AT_LEAST(23, 11)
+#define RTAP_RSS_ALGO_CAPA_SET(info)	((info)->rss_algo_capa = \
+	RTE_ETH_HASH_ALGO_CAPA_MASK(DEFAULT) | RTE_ETH_HASH_ALGO_CAPA_MASK(TOEPLITZ))
+#define RTAP_RSS_ALGO_SET(conf)		((conf)->algorithm = RTE_ETH_HASH_FUNCTION_TOEPLITZ)
+#else
+#define RTAP_RSS_ALGO_CAPA_SET(info)	RTE_SET_USED(info)
+#define RTAP_RSS_ALGO_SET(conf)		RTE_SET_USED(conf)
+#endif
+
 #endif /* _RTAP_COMPAT_H_ */

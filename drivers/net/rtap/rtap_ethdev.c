@@ -43,7 +43,9 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 	ret = rtap_tap_ifindex(rtap_ctl_fd(dev));
 	if (ret > 0)
 		pmd->if_index = ret;
-	ret = rtap_tap_set_mtu(rtap_ctl_fd(dev), dev->data->mtu);
+	ret = rtap_rss_configure(dev);
+	if (ret == 0)
+		ret = rtap_tap_set_mtu(rtap_ctl_fd(dev), dev->data->mtu);
 	if (ret == 0)
 		ret = rtap_filter_sync(dev);
 	if (ret == 0)
@@ -136,6 +138,8 @@ rtap_dev_start(struct rte_eth_dev *dev)
 		ret = rtap_tap_set_flags(rtap_ctl_fd(dev), IFF_UP, 0);
 	if (ret == 0)
 		ret = rtap_rx_intr_install(dev);
+	if (ret == 0)
+		rtap_rss_steer_start(dev);
 	for (i = 0; ret == 0 && i < dev->data->nb_rx_queues; i++) {
 		const struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
 
@@ -175,6 +179,7 @@ rtap_dev_close(struct rte_eth_dev *dev)
 		    rtap_tap_name(proc->fds[0], ifname) == 0)
 			rtap_tap_set_txqlen(proc->fds[0], pmd->txqlen_orig);
 		pmd->txqlen_set = false;
+		rtap_rss_steer_close(dev);
 		rtap_link_intr_close(dev);
 		for (i = 0; i < dev->data->nb_rx_queues; i++)
 			rtap_rx_queue_release(dev, i);
@@ -223,6 +228,10 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_txportconf.nb_queues = 1;
 	info->rx_offload_capa = RTAP_RX_OFFLOAD_CAPA;
 	info->tx_offload_capa = RTAP_TX_OFFLOAD_CAPA | (pmd->uso ? RTAP_TX_OFFLOAD_USO : 0);
+	info->flow_type_rss_offloads = RTAP_RSS_HF;
+	info->hash_key_size = RTAP_RSS_KEY_LEN;
+	info->reta_size = RTAP_RETA_SIZE;
+	RTAP_RSS_ALGO_CAPA_SET(info);
 	info->rx_queue_offload_capa = 0;
 	info->tx_queue_offload_capa = 0;
 	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
@@ -284,6 +293,8 @@ static const struct eth_dev_ops rtap_ops = {
 	.mac_addr_add		= rtap_mac_addr_add,
 	.mac_addr_remove	= rtap_mac_addr_remove,
 	.set_mc_addr_list	= rtap_set_mc_addr_list,
+	.rss_hash_update	= rtap_rss_hash_update,
+	.reta_update		= rtap_rss_reta_update,
 	.rx_queue_setup		= rtap_rx_queue_setup,
 	.rx_queue_release	= rtap_rx_queue_release,
 	.rx_queue_start		= rtap_rx_queue_start,
@@ -338,6 +349,7 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	pmd->persist = args->persist;
 	pmd->csum_partial = args->csum_partial;
 	pmd->txqlen_arg = args->txqueuelen;
+	rtap_rss_init(pmd);
 	if (rtap_tap_get_txqlen(proc->fds[0], &pmd->txqlen_orig) < 0)
 		pmd->txqlen_orig = -1;
 	/* What LRO asks for with USO: the whole set must be accepted. */

@@ -273,6 +273,8 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 		rte_pktmbuf_free(mb);
 		return false;
 	}
+	if (rxq->rss_hf != 0)
+		rtap_rss_hash_set(mb, rxq->rss_key, rxq->rss_hf);
 	mb->port = rxq->port_id;
 	return true;
 }
@@ -908,6 +910,7 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 		return 0;
 	/* Queue offloads are a subset of the port's (no per-queue capability). */
 	rxq->offloads = dev->data->dev_conf.rxmode.offloads;
+	rtap_rss_rxq_load(rxq, dev->data->dev_private, rxq->offloads);
 	rxq->frame_size = rtap_rx_frame_size(dev);
 	ret = rtap_rx_buffer_check(dev, rxq->mb_pool, rxq->frame_size);
 	if (ret < 0)
