@@ -375,6 +375,10 @@ int rtap_tap_get_txqlen(int tap_fd, int *qlen);
 int rtap_tap_set_txqlen(int tap_fd, int qlen);
 
 /* rtap_rss.c: the RSS hash of received packets, steering and their configuration */
+struct rtap_rss_types {		/* an IP version's flow types, by what follows its header */
+	uint64_t any, frag, tcp, udp, other;
+};
+extern const struct rtap_rss_types rtap_rss_v4, rtap_rss_v6;
 void rtap_rss_init(struct rtap_pmd *pmd);
 int rtap_rss_configure(struct rte_eth_dev *dev);
 void rtap_rss_steer_start(struct rte_eth_dev *dev);

@@ -36,7 +36,8 @@
 #include "rtap.h"
 
 enum rtap_bpf_label {
-	RTAP_L_VLAN, RTAP_L_L3, RTAP_L_V4, RTAP_L_V4_TCP, RTAP_L_V4_UDP, RTAP_L_V4_FRAG,
+	RTAP_L_VLAN, RTAP_L_L3, RTAP_L_V4, RTAP_L_V4_OTHER, RTAP_L_V4_TCP, RTAP_L_V4_UDP,
+	RTAP_L_V4_FRAG,
 	RTAP_L_V4_HASH, RTAP_L_V6_TCP, RTAP_L_V6_UDP, RTAP_L_V6_FRAG, RTAP_L_V6_OTHER,
 	RTAP_L_V6_HASH, RTAP_L_NO_HASH, RTAP_L_RETA, RTAP_NB_LABELS
 };
@@ -183,12 +184,49 @@ rtap_bpf_hash_tuple(struct rtap_bpf *p, bool used, const uint8_t *key, int32_t a
 	rtap_bpf_jump(p, BPF_JA, 0, 0, RTAP_L_RETA);
 }
 
+/* One IP version: its flow types, where its packets of each land, its addresses. */
+struct rtap_bpf_ip {
+	const struct rtap_rss_types *types;
+	enum rtap_bpf_label other, tcp, udp, frag, hash;
+	int32_t addr_off;
+	uint32_t nb_addr;	/* words */
+};
+
+static const struct rtap_bpf_ip rtap_bpf_v4 = {
+	&rtap_rss_v4, RTAP_L_V4_OTHER, RTAP_L_V4_TCP, RTAP_L_V4_UDP, RTAP_L_V4_FRAG,
+	RTAP_L_V4_HASH, offsetof(struct rte_ipv4_hdr, src_addr), 2,
+};
+
+static const struct rtap_bpf_ip rtap_bpf_v6 = {
+	&rtap_rss_v6, RTAP_L_V6_OTHER, RTAP_L_V6_TCP, RTAP_L_V6_UDP, RTAP_L_V6_FRAG,
+	RTAP_L_V6_HASH, offsetof(struct rte_ipv6_hdr, src_addr), 8,
+};
+
+/* Where each flow type of ip goes (what it hashes), then the hash itself. */
+static void
+rtap_bpf_flow_types(struct rtap_bpf *p, const uint8_t *key, uint64_t rss_hf,
+		    const struct rtap_bpf_ip *ip)
+{
+	const struct rtap_rss_types *t = ip->types;
+	bool used;
+
+	rtap_bpf_place(p, ip->other);
+	used = rtap_bpf_flow_type(p, rss_hf, t->any, t->other, false, ip->hash);
+	rtap_bpf_place(p, ip->tcp);
+	used |= rtap_bpf_flow_type(p, rss_hf, t->any, t->tcp, true, ip->hash);
+	rtap_bpf_place(p, ip->udp);
+	used |= rtap_bpf_flow_type(p, rss_hf, t->any, t->udp, true, ip->hash);
+	rtap_bpf_place(p, ip->frag);
+	used |= rtap_bpf_flow_type(p, rss_hf, t->any, t->frag, false, ip->hash);
+	rtap_bpf_place(p, ip->hash);
+	rtap_bpf_hash_tuple(p, used, key, ip->addr_off, ip->nb_addr);
+}
+
 /* IPv6: skip up to 5 extension headers, as rte_net_get_ptype() does. */
 static void
 rtap_bpf_ipv6(struct rtap_bpf *p, const uint8_t *key, uint64_t rss_hf)
 {
 	unsigned int i;
-	bool used;
 
 	rtap_bpf_emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_9, BPF_REG_8, 0, 0);
 	rtap_bpf_alu64(p, BPF_ADD, BPF_REG_9, sizeof(struct rte_ipv6_hdr));
@@ -208,28 +246,13 @@ rtap_bpf_ipv6(struct rtap_bpf *p, const uint8_t *key, uint64_t rss_hf)
 		rtap_bpf_load(p, BPF_B, true, BPF_REG_9, 0);
 		rtap_bpf_alu64_reg(p, BPF_ADD, BPF_REG_9, BPF_REG_7);
 	}
-	rtap_bpf_place(p, RTAP_L_V6_OTHER);
-	used = rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_OTHER, false,
-			   RTAP_L_V6_HASH);
-	rtap_bpf_place(p, RTAP_L_V6_TCP);
-	used |= rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_TCP, true,
-			   RTAP_L_V6_HASH);
-	rtap_bpf_place(p, RTAP_L_V6_UDP);
-	used |= rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_UDP, true,
-			   RTAP_L_V6_HASH);
-	rtap_bpf_place(p, RTAP_L_V6_FRAG);
-	used |= rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV6, RTE_ETH_RSS_FRAG_IPV6, false,
-			   RTAP_L_V6_HASH);
-	rtap_bpf_place(p, RTAP_L_V6_HASH);
-	rtap_bpf_hash_tuple(p, used, key, offsetof(struct rte_ipv6_hdr, src_addr), 8);
+	rtap_bpf_flow_types(p, key, rss_hf, &rtap_bpf_v6);
 }
 
 /* IPv4: the header length from the IHL; a fragment's ports are not read. */
 static void
 rtap_bpf_ipv4(struct rtap_bpf *p, const uint8_t *key, uint64_t rss_hf)
 {
-	bool used;
-
 	/* Only what rte_net_get_ptype() calls IPv4: version 4, IHL 5 to 15. */
 	rtap_bpf_load(p, BPF_B, true, BPF_REG_8, offsetof(struct rte_ipv4_hdr, version_ihl));
 	rtap_bpf_jump(p, BPF_JLT, BPF_REG_0, RTE_IPV4_VHL_DEF, RTAP_L_NO_HASH);
@@ -244,19 +267,7 @@ rtap_bpf_ipv4(struct rtap_bpf *p, const uint8_t *key, uint64_t rss_hf)
 	rtap_bpf_load(p, BPF_B, true, BPF_REG_8, offsetof(struct rte_ipv4_hdr, next_proto_id));
 	rtap_bpf_jump(p, BPF_JEQ, BPF_REG_0, IPPROTO_TCP, RTAP_L_V4_TCP);
 	rtap_bpf_jump(p, BPF_JEQ, BPF_REG_0, IPPROTO_UDP, RTAP_L_V4_UDP);
-	used = rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_OTHER, false,
-			   RTAP_L_V4_HASH);
-	rtap_bpf_place(p, RTAP_L_V4_TCP);
-	used |= rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_TCP, true,
-			   RTAP_L_V4_HASH);
-	rtap_bpf_place(p, RTAP_L_V4_UDP);
-	used |= rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_UDP, true,
-			   RTAP_L_V4_HASH);
-	rtap_bpf_place(p, RTAP_L_V4_FRAG);
-	used |= rtap_bpf_flow_type(p, rss_hf, RTE_ETH_RSS_IPV4, RTE_ETH_RSS_FRAG_IPV4, false,
-			   RTAP_L_V4_HASH);
-	rtap_bpf_place(p, RTAP_L_V4_HASH);
-	rtap_bpf_hash_tuple(p, used, key, offsetof(struct rte_ipv4_hdr, src_addr), 2);
+	rtap_bpf_flow_types(p, key, rss_hf, &rtap_bpf_v4);
 }
 
 /*

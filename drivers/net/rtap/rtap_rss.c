@@ -32,17 +32,12 @@ static const uint8_t rtap_rss_default_key[RTAP_RSS_KEY_LEN] = {
 	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
-/* The flow types of one IP version, by what follows the IP header. */
-struct rtap_rss_types {
-	uint64_t any, frag, tcp, udp, other;
-};
-
-static const struct rtap_rss_types rtap_rss_v4 = {
+const struct rtap_rss_types rtap_rss_v4 = {
 	RTE_ETH_RSS_IPV4, RTE_ETH_RSS_FRAG_IPV4, RTE_ETH_RSS_NONFRAG_IPV4_TCP,
 	RTE_ETH_RSS_NONFRAG_IPV4_UDP, RTE_ETH_RSS_NONFRAG_IPV4_OTHER,
 };
 
-static const struct rtap_rss_types rtap_rss_v6 = {
+const struct rtap_rss_types rtap_rss_v6 = {
 	RTE_ETH_RSS_IPV6, RTE_ETH_RSS_FRAG_IPV6, RTE_ETH_RSS_NONFRAG_IPV6_TCP,
 	RTE_ETH_RSS_NONFRAG_IPV6_UDP, RTE_ETH_RSS_NONFRAG_IPV6_OTHER,
 };
