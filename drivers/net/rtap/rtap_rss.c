@@ -3,8 +3,8 @@
  */
 
 /*
- * RSS: the hash of received packets and the queue they land on. tun reports
- * no hash in the virtio-net header it sends, so with
+ * RSS: the hash of received packets and the queue they land on. The 10-byte
+ * virtio-net header rtap uses with tun has no hash field, so with
  * RTE_ETH_RX_OFFLOAD_RSS_HASH rtap computes the Toeplitz hash a NIC would,
  * over the flow types and with the key of the port's RSS configuration. The
  * queue is tun's choice: in RSS mode over several queues the TAP runs a
