@@ -341,7 +341,7 @@ rtap_bpf_steer_load(const uint8_t *key, uint64_t rss_hf, const uint16_t *reta)
 	attr.insns = (uintptr_t)insn;
 	attr.insn_cnt = n;
 	attr.license = (uintptr_t)"Dual BSD/GPL";
-	/* The verifier gives up with -EAGAIN when a signal is pending: try again, as libbpf does. */
+	/* The verifier gives up (-EAGAIN) when a signal is pending: retry, as libbpf does. */
 	do {
 		fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 	} while (fd < 0 && errno == EAGAIN && ++tries < RTAP_BPF_LOAD_TRIES);

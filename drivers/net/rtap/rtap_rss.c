@@ -123,17 +123,16 @@ rtap_rss_rxq_load(struct rtap_rx_queue *rxq, const struct rtap_pmd *pmd, uint64_
 	rte_convert_rss_key(key, rxq->rss_key, RTAP_RSS_KEY_LEN);
 }
 
-/* Take a configuration's key (a NULL key keeps the one set) and flow types. */
+/*
+ * Take a configuration's key (a NULL key keeps the one set) and flow types,
+ * which ethdev has checked against flow_type_rss_offloads.
+ */
 static int
 rtap_rss_set(struct rtap_pmd *pmd, const struct rte_eth_rss_conf *conf, uint64_t rss_hf)
 {
 	if (conf->rss_key != NULL && conf->rss_key_len != RTAP_RSS_KEY_LEN) {
 		PMD_LOG(ERR, "RSS key of %u bytes: rtap takes %u", conf->rss_key_len,
 			RTAP_RSS_KEY_LEN);
-		return -EINVAL;
-	}
-	if (rss_hf & ~RTAP_RSS_HF) {
-		PMD_LOG(ERR, "RSS flow types 0x%" PRIx64 " not supported", rss_hf & ~RTAP_RSS_HF);
 		return -EINVAL;
 	}
 	if (conf->rss_key != NULL)
