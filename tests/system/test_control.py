@@ -293,8 +293,7 @@ def test_frame_larger_than_buffers(app, names, raw_socket):
 
 
 def test_stop_with_requests_in_flight(app_factory, names, raw_socket):
-    """Stop cancels waiting reads, collects completed ones nobody reaped, and
-    frees each mbuf; a Tx burst holds none (it reaps its writes)."""
+    """Stop cancels waiting reads and unreaped writes and frees each mbuf."""
     app = app_factory(pool_size=2048)
     ifname = names()
     port = app.attach(f"net_rtap_{ifname},iface={ifname}")
@@ -308,8 +307,8 @@ def test_stop_with_requests_in_flight(app_factory, names, raw_socket):
     sock = raw_socket(ifname)
     for i in range(50):
         sock.send(frame(200, seq=i))        # completed reads nobody reaps
-    app.cmd(f"txburst {port} 1 300 100")    # writes complete and are reaped in each burst
-    assert app.pool()[0] == size - 2
+    app.cmd(f"txburst {port} 1 300 100")    # completed writes not yet reaped
+    assert app.pool()[0] < size - 2
     app.cmd(f"stop {port}")
     assert pool_full(app)
     app.cmd(f"start {port}")

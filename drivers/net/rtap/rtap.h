@@ -69,7 +69,6 @@ extern int rtap_logtype;
 #define RTAP_GSO_MAX_FRAME	(RTAP_LRO_MAX_PKT + RTAP_FRAME_OVERHEAD)
 /* iovecs one burst stages before it must submit; also the kernel's UIO_MAXIOV. */
 #define RTAP_IOV_BATCH		1024
-#define RTAP_TX_FREE_BULK	64	/* mbufs of completed writes freed at once */
 
 /* Signed, so that -RTAP_VNET_HDR_LEN is a negative offset and no pointer wraps. */
 #define RTAP_VNET_HDR_LEN	((int)sizeof(struct virtio_net_hdr))

@@ -409,9 +409,8 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 static inline unsigned int
 rtap_tx_reap(struct rtap_tx_queue *txq, unsigned int max)
 {
-	struct rte_mbuf *done[RTAP_TX_FREE_BULK];
 	struct io_uring_cqe *cqe;
-	unsigned int head, nb_cqe = 0, nb_err = 0, nb_done = 0;
+	unsigned int head, nb_cqe = 0, nb_err = 0;
 
 	rtap_ring_run_tasks(&txq->ring);
 	io_uring_for_each_cqe(&txq->ring, head, cqe) {
@@ -419,13 +418,8 @@ rtap_tx_reap(struct rtap_tx_queue *txq, unsigned int max)
 			break;
 		nb_cqe++;
 		nb_err += cqe->res < 0;
-		done[nb_done++] = io_uring_cqe_get_data(cqe);
-		if (nb_done == RTE_DIM(done)) {
-			rte_pktmbuf_free_bulk(done, nb_done);
-			nb_done = 0;
-		}
+		rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
 	}
-	rte_pktmbuf_free_bulk(done, nb_done);
 	io_uring_cq_advance(&txq->ring, nb_cqe);
 	rtap_count(&txq->stats.errors, nb_err);
 	txq->inflight -= nb_cqe;
@@ -641,8 +635,6 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		rtap_count(&txq->stats.size_bins[rtap_size_bin(mb->pkt_len)], 1);
 	}
 	rtap_ring_submit(&txq->ring, &txq->nb_iov);
-	/* tun completes a write within the submit: free its mbufs while they are warm. */
-	rtap_tx_reap(txq, UINT_MAX);
 
 	rtap_count(&txq->stats.packets, nb_sent);
 	rtap_count(&txq->stats.bytes, nb_bytes);
