@@ -162,17 +162,23 @@ def test_rss_key_and_flow_types(app, port_if, raw_socket):
 
 
 def spread(app, port, raw_socket, ifname, nb_queues, nb_flows=16, per_flow=5):
-    """Send per_flow frames of nb_flows UDP flows; {flow: [(queue, hash), ...]}."""
+    """Send per_flow frames of nb_flows flows (UDP and TCP, IPv4 and IPv6, by
+    turns); {flow: [(queue, hash), ...]}."""
     sock = raw_socket(ifname)
-    flows = [Ether(src=SRC, dst=DST) / IP(**V4) / UDP(sport=10000 + f, dport=20000) / b"x"
-             for f in range(nb_flows)]
+    kinds = [(IP, V4, UDP), (IP, V4, TCP), (IPv6, V6, UDP), (IPv6, V6, TCP)]
+    flows = []
+    for f in range(nb_flows):
+        ip, a, l4 = kinds[f % len(kinds)]
+        flows.append(Ether(src=SRC, dst=DST) / ip(**a) / l4(sport=10000 + f, dport=20000)
+                     / b"x")
     for _ in range(per_flow):
         for pkt in flows:
             sock.send(bytes(pkt))
     seen = {}
     for q in range(nb_queues):
         for pkt in app.rx(port, nb_flows * per_flow, timeout_ms=500, queue=q):
-            flow = Ether(pkt.data)[UDP].sport - 10000
+            got = Ether(pkt.data)
+            flow = (got.getlayer(UDP) or got.getlayer(TCP)).sport - 10000
             assert pkt.ol_flags & MBUF_RSS_HASH
             assert pkt.rss == toeplitz(DEFAULT_KEY, addrs(flows[flow]) + ports(flows[flow]))
             seen.setdefault(flow, []).append((q, pkt.rss))
