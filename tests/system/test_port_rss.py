@@ -150,6 +150,11 @@ def test_rss_key_and_flow_types(app, port_if, raw_socket):
         ok, _, rest = app.call(f"rss_set {port} {bad}")
         assert not ok and rest.startswith("-22 ")
     assert rss_conf(app, port) == (IPV4, key)
+    # A configuration with a bad key is refused before it changes anything.
+    ok, _, rest = app.call(f"configure {port} 1 1 rxoff={hex(RX_RSS_HASH)} "
+                           f"rss_hf={hex(IPV4)} rss_key={key[:39].hex()}")
+    assert not ok and rest.startswith("-22 ")
+    assert rss_conf(app, port) == (IPV4, key)
     # A new configuration without a key goes back to the default one.
     app.start_port(port, rxoff=hex(RX_RSS_HASH), rss_hf=hex(IPV6_UDP))
     assert rss_conf(app, port) == (IPV6_UDP, DEFAULT_KEY)

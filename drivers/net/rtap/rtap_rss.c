@@ -123,6 +123,17 @@ rtap_rss_rxq_load(struct rtap_rx_queue *rxq, const struct rtap_pmd *pmd, uint64_
 	rte_convert_rss_key(key, rxq->rss_key, RTAP_RSS_KEY_LEN);
 }
 
+static int
+rtap_rss_key_check(const struct rte_eth_rss_conf *conf)
+{
+	if (conf->rss_key != NULL && conf->rss_key_len != RTAP_RSS_KEY_LEN) {
+		PMD_LOG(ERR, "RSS key of %u bytes: rtap takes %u", conf->rss_key_len,
+			RTAP_RSS_KEY_LEN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Take a configuration's key (a NULL key keeps the one set) and flow types,
  * which ethdev has checked against flow_type_rss_offloads.
@@ -130,11 +141,10 @@ rtap_rss_rxq_load(struct rtap_rx_queue *rxq, const struct rtap_pmd *pmd, uint64_
 static int
 rtap_rss_set(struct rtap_pmd *pmd, const struct rte_eth_rss_conf *conf, uint64_t rss_hf)
 {
-	if (conf->rss_key != NULL && conf->rss_key_len != RTAP_RSS_KEY_LEN) {
-		PMD_LOG(ERR, "RSS key of %u bytes: rtap takes %u", conf->rss_key_len,
-			RTAP_RSS_KEY_LEN);
-		return -EINVAL;
-	}
+	int ret = rtap_rss_key_check(conf);
+
+	if (ret != 0)
+		return ret;
 	if (conf->rss_key != NULL)
 		memcpy(pmd->rss_key, conf->rss_key, RTAP_RSS_KEY_LEN);
 	pmd->rss_hf = rss_hf;
@@ -156,11 +166,14 @@ rtap_rss_configure(struct rte_eth_dev *dev)
 	struct rtap_pmd *pmd = dev->data->dev_private;
 	unsigned int i;
 
+	/* Refused before anything changes: a failed configure keeps the last key. */
+	if (rtap_rss_key_check(&conf->rx_adv_conf.rss_conf) != 0)
+		return -EINVAL;
 	/* A configuration without a key asks for the default one. */
 	rtap_rss_init(pmd);
 	for (i = 0; i < RTAP_RETA_SIZE; i++)
 		pmd->reta[i] = i % RTE_MAX(dev->data->nb_rx_queues, 1);
-	return rtap_rss_set(dev->data->dev_private, &conf->rx_adv_conf.rss_conf,
+	return rtap_rss_set(pmd, &conf->rx_adv_conf.rss_conf,
 			    rss ? conf->rx_adv_conf.rss_conf.rss_hf : 0);
 }
 
