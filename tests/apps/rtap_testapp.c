@@ -43,8 +43,12 @@
  *                                    on the value there now: "ok size=N sleep=<0|1>"
  *   txburst <port> <queue> <count> <len> [seg=N]
  *                                    send count frames, retrying partial bursts, "ok <sent>"
- *   fwd <port_a> <port_b> <ms>       forward both ways for ms, every Rx queue to the Tx
- *                                    queue of the same index (modulo), "ok <a_to_b> <b_to_a>"
+ *   fwd <port_a> <port_b> <ms> [offload=1]
+ *                                    forward both ways for ms, every Rx queue to the Tx
+ *                                    queue of the same index (modulo), "ok <a_to_b> <b_to_a>";
+ *                                    offload=1: an LRO frame goes out with TSO (USO), a partial
+ *                                    checksum is finished by Tx (needs the Rx checksum offloads,
+ *                                    for packet_type)
  *   stats <port>                     "ok ipackets=.. ibytes=.. ierrors=.. imissed=..
  *                                        rx_nombuf=.. opackets=.. obytes=.. oerrors=.."
  *   xstats <port>                    "<name> <value>" lines, "ok <count>"
@@ -443,9 +447,52 @@ cmd_txburst(char **argv, int argc)
 	return 0;
 }
 
-static int
-cmd_fwd(char **argv)
+/*
+ * What a forwarding application does with what the kernel left to it: a
+ * super-frame (LRO) is segmented again by Tx, a partial checksum finished.
+ * Headers from packet_type: Ethernet or none (a TUN), IPv4 or IPv6 without
+ * extensions, TCP or UDP; anything else goes out as it came.
+ */
+static void
+fwd_offload(struct rte_mbuf *m)
 {
+	uint32_t ptype = m->packet_type;
+	uint32_t l4 = ptype & RTE_PTYPE_L4_MASK;
+	const uint8_t *ip;
+	uint64_t ol;
+
+	if (!(m->ol_flags & RTE_MBUF_F_RX_LRO) &&
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		return;
+	if ((l4 != RTE_PTYPE_L4_TCP && l4 != RTE_PTYPE_L4_UDP) ||
+	    ((ptype & RTE_PTYPE_L2_MASK) != RTE_PTYPE_L2_ETHER &&
+	     (ptype & RTE_PTYPE_L2_MASK) != 0))
+		return;
+	m->l2_len = (ptype & RTE_PTYPE_L2_MASK) ? RTE_ETHER_HDR_LEN : 0;
+	ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+	if ((ptype & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV4 ||
+	    (ptype & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV4_EXT) {
+		m->l3_len = (ip[0] & 0xf) * 4;
+		ol = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	} else if ((ptype & RTE_PTYPE_L3_MASK) == RTE_PTYPE_L3_IPV6) {
+		m->l3_len = sizeof(struct rte_ipv6_hdr);
+		ol = RTE_MBUF_F_TX_IPV6;
+	} else {
+		return;
+	}
+	m->l4_len = l4 == RTE_PTYPE_L4_UDP ? sizeof(struct rte_udp_hdr) :
+		(ip[m->l3_len + 12] >> 4) * 4;
+	if (m->ol_flags & RTE_MBUF_F_RX_LRO)
+		ol |= l4 == RTE_PTYPE_L4_TCP ? RTE_MBUF_F_TX_TCP_SEG : RTE_MBUF_F_TX_UDP_SEG;
+	else
+		ol |= l4 == RTE_PTYPE_L4_TCP ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+	m->ol_flags = ol;
+}
+
+static int
+cmd_fwd(char **argv, int argc)
+{
+	bool offload = opt_num(argv, argc, 4, "offload", 0);
 	uint16_t ports[2] = { atoi(argv[1]), atoi(argv[2]) };
 	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * atoi(argv[3]) / 1000;
 	uint64_t moved[2] = { 0, 0 };
@@ -462,9 +509,16 @@ cmd_fwd(char **argv)
 
 			/* Rx queue q goes out of Tx queue q (modulo): each is one flow set. */
 			for (q = 0; q < info[d].nb_rx_queues; q++) {
+				uint16_t txq = q % info[!d].nb_tx_queues;
 				uint16_t n = rte_eth_rx_burst(ports[d], q, pkts, BURST);
-				uint16_t done = rte_eth_tx_burst(ports[!d],
-								 q % info[!d].nb_tx_queues, pkts, n);
+				uint16_t ready = n, done, i;
+
+				for (i = 0; offload && i < n; i++)
+					fwd_offload(pkts[i]);
+				/* Those past the first the driver cannot send are dropped. */
+				if (offload)
+					ready = rte_eth_tx_prepare(ports[!d], txq, pkts, n);
+				done = rte_eth_tx_burst(ports[!d], txq, pkts, ready);
 
 				rte_pktmbuf_free_bulk(pkts + done, n - done);
 				moved[d] += done;
@@ -1157,7 +1211,7 @@ dispatch(char **argv, int argc)
 	else if (strcmp(c, "txburst") == 0 && argc >= 5)
 		cmd_txburst(argv, argc);
 	else if (strcmp(c, "fwd") == 0 && argc >= 4)
-		cmd_fwd(argv);
+		cmd_fwd(argv, argc);
 	else if (strcmp(c, "stats") == 0)
 		cmd_stats(port);
 	else if (strcmp(c, "xstats") == 0)

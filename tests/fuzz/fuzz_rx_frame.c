@@ -10,12 +10,14 @@
  * against a multicast list.
  *
  * Input: virtio_net_hdr (10 bytes) | res (int32 LE) | Rx offloads (1 byte:
- *        bit 0 IPv4, bit 1 UDP, bit 2 TCP checksum) | nb_segs - 1 (1 byte) |
+ *        bit 0 IPv4, bit 1 UDP, bit 2 TCP checksum; bit 3: net_rtun's IP
+ *        packets, no Ethernet header) | nb_segs - 1 (1 byte) |
  *        room of each segment (uint16 LE each) | frame bytes.
  *
  * Everything in a segment's buffer outside the frame (and outside the header
- * in the first headroom) is poisoned for ASan while the driver looks at the
- * packet, so a read past the frame inside mempool memory is caught too.
+ * in the first headroom, or the Ethernet header an IP packet's parse borrows
+ * there) is poisoned for ASan while the driver looks at the packet, so a
+ * read past the frame inside mempool memory is caught too.
  * The layout must not matter: the same frame in one flat mbuf must get the
  * same verdict, flags and packet type. Every iteration ends with all mbufs
  * back in the pool exactly once.
@@ -64,13 +66,14 @@ fuzz_abort(const char *why)
 
 /* Poison what is not the frame (nor, in the first segment, the header). */
 static void
-fuzz_poison(struct rte_mbuf *m, bool poison)
+fuzz_poison(struct rte_mbuf *m, bool poison, bool l3)
 {
+	uint16_t hdr_len = l3 ? RTE_ETHER_HDR_LEN : RTAP_VNET_HDR_LEN;
 	struct rte_mbuf *seg;
 
 	for (seg = m; seg != NULL; seg = seg->next) {
 		uint8_t *buf = seg->buf_addr;
-		uint16_t head = seg->data_off - (seg == m ? RTAP_VNET_HDR_LEN : 0);
+		uint16_t head = seg->data_off - (seg == m ? hdr_len : 0);
 		uint32_t end = seg->data_off + seg->data_len;
 
 		if (!poison) {
@@ -143,7 +146,7 @@ fuzz_check_offload(const struct rte_mbuf *m, const struct virtio_net_hdr *hdr)
 /* The frame of chain m, flat in one mbuf, converted the same way. */
 static void
 fuzz_check_layout(const struct rte_mbuf *m, int ret, const struct virtio_net_hdr *hdr,
-		  uint64_t offloads)
+		  uint64_t offloads, bool l3)
 {
 	struct rte_mbuf *flat;
 	const void *p;
@@ -156,7 +159,7 @@ fuzz_check_layout(const struct rte_mbuf *m, int ret, const struct virtio_net_hdr
 	p = rte_pktmbuf_read(m, 0, m->pkt_len, data);
 	if (p != data)
 		memcpy(data, p, m->pkt_len);
-	if (rtap_rx_offload(flat, hdr, offloads) != ret ||
+	if (rtap_rx_offload(flat, hdr, offloads, l3) != ret ||
 	    (ret == 0 && (flat->ol_flags != m->ol_flags ||
 			  flat->packet_type != m->packet_type ||
 			  flat->tso_segsz != m->tso_segsz)))
@@ -184,6 +187,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rte_mbuf *m, *seg;
 	uint64_t offloads = 0;
 	uint16_t nb_segs, n;
+	uint32_t min_frame;
+	bool l3;
 	unsigned int i;
 	int32_t res;
 	int ret;
@@ -195,6 +200,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < RTE_DIM(fuzz_offloads); i++)
 		if (data[RTAP_VNET_HDR_LEN + sizeof(res)] & (1 << i))
 			offloads |= fuzz_offloads[i];
+	l3 = data[RTAP_VNET_HDR_LEN + sizeof(res)] & (1 << RTE_DIM(fuzz_offloads));
+	min_frame = l3 ? sizeof(struct rte_ipv4_hdr) : RTE_ETHER_HDR_LEN;
 	data += FUZZ_FIXED_LEN - 1;
 	size -= FUZZ_FIXED_LEN - 1;
 	m = fuzz_chain(&data, &size, &hdr);
@@ -202,7 +209,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return -1;
 	nb_segs = m->nb_segs;
 
-	if (res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN)) {
+	if (res < RTAP_VNET_HDR_LEN + (int32_t)min_frame) {
 		/* A runt or an error: the chain is reposted as it is. */
 	} else if (rtap_rx_chain_trim(m, res - RTAP_VNET_HDR_LEN) < 0) {
 		/* Truncated: the chain must come back intact for reuse. */
@@ -214,16 +221,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m->pkt_len != (uint32_t)res - RTAP_VNET_HDR_LEN)
 			fuzz_abort("pkt_len is not the frame length");
 		fuzz_check_chain(m);
-		fuzz_poison(m, true);
+		fuzz_poison(m, true, l3);
 		ret = rtap_rx_offload(m, rte_pktmbuf_mtod_offset(m, const void *,
-								 -RTAP_VNET_HDR_LEN), offloads);
-		fuzz_check_layout(m, ret, &hdr, offloads);
+								 -RTAP_VNET_HDR_LEN), offloads, l3);
+		fuzz_check_layout(m, ret, &hdr, offloads, l3);
 		if (ret == 0) {
 			fuzz_check_offload(m, &hdr);
 			fuzz_check_filter(m);
 			fuzz_touch_packet(m);
 		}
-		fuzz_poison(m, false);
+		fuzz_poison(m, false, l3);
 	}
 	rte_pktmbuf_free(m);
 	fuzz_check_pool_full(pool);

@@ -53,7 +53,7 @@ def test_name_of_a_non_tap_interface(app, names):
     try:
         ok, _, rest = app.call(f"attach net_rtap_v,iface={veth}")
         assert not ok
-        assert f"interface {veth} exists and is not a TAP" in app.stderr()
+        assert f"interface {veth} exists and is not a TAP or TUN" in app.stderr()
         assert app.kernel_fds() == []
     finally:
         sh(f"ip link del {veth}", check=False)

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from conftest import frame, disable_ipv6, if_exists, move_to_netns, sh, AppError, SLOW
-from test_datapath import tap_port, assert_pool_full
+from test_datapath import KINDS, tap_port, assert_pool_full
 
 
 def assert_released(app, port, ifname=None):
@@ -133,9 +133,10 @@ def test_tx_to_interface_set_down(app, names, raw_socket):
     assert_released(app, port, ifname)
 
 
-def test_link_flaps_while_receiving(app, names):
+@pytest.mark.parametrize("kind", KINDS)
+def test_link_flaps_while_receiving(app, names, kind):
     """ip link down/up from outside under an Rx flood: Rx resumes, nothing leaks."""
-    port, ifname = tap_port(app, names, desc=128)
+    port, ifname = tap_port(app, names, kind, desc=128)
     flood = Flood(ifname)
     try:
         for _ in range(5):
@@ -153,9 +154,10 @@ def test_link_flaps_while_receiving(app, names):
     assert_released(app, port, ifname)
 
 
-def test_interface_deleted_under_traffic(app, names):
+@pytest.mark.parametrize("kind", KINDS)
+def test_interface_deleted_under_traffic(app, names, kind):
     """ip link del while both directions run: no hang, the port closes clean."""
-    port, ifname = tap_port(app, names, desc=128)
+    port, ifname = tap_port(app, names, kind, desc=128)
     flood = Flood(ifname)
     try:
         app.rx(port, 1000000, timeout_ms=300)
@@ -177,9 +179,10 @@ def test_interface_deleted_under_traffic(app, names):
     assert not if_exists(ifname)
 
 
-def test_interface_renamed_under_traffic(app, names):
+@pytest.mark.parametrize("kind", KINDS)
+def test_interface_renamed_under_traffic(app, names, kind):
     """Renamed while receiving: traffic continues, stop/start/close still reach it."""
-    port, ifname = tap_port(app, names, desc=128)
+    port, ifname = tap_port(app, names, kind, desc=128)
     new = names("n")
     flood = Flood(ifname)
     try:
@@ -283,11 +286,12 @@ def test_header_only_frame(app, names, raw_socket):
     assert_released(app, port, ifname)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("how", ["stop", "close"])
-def test_stop_close_with_requests_in_flight(app_factory, names, how):
+def test_stop_close_with_requests_in_flight(app_factory, names, how, kind):
     """Stop and close while the kernel floods and a Tx burst is outstanding."""
     app = app_factory(pool_size=4096)
-    port, ifname = tap_port(app, names, nb_rxq=2, nb_txq=2, desc=512)
+    port, ifname = tap_port(app, names, kind, nb_rxq=2, nb_txq=2, desc=512)
     flood = Flood(ifname)
     try:
         for _ in range(3):

@@ -54,11 +54,12 @@ s.close()
 """
 
 
-def expected_digest():
+def expected_digest(transfer=TRANSFER):
+    """The SHA-256 of what SOURCE sends for transfer bytes."""
     import random
     chunk = random.Random(7).randbytes(1 << 20)
     h = hashlib.sha256()
-    for _ in range(TRANSFER >> 20):
+    for _ in range(transfer >> 20):
         h.update(chunk)
     return h.hexdigest()
 

@@ -38,6 +38,24 @@ test_defaults(void **state __rte_unused)
 	assert_int_equal(args.txqueuelen, 0);
 }
 
+/* net_rtun: its own default name, and no MAC address to take. */
+static void
+test_tun(void **state __rte_unused)
+{
+	struct rtap_args args = { .tun = true };
+
+	assert_int_equal(rtap_parse_args("net_rtun_test", NULL, &args), 0);
+	assert_string_equal(args.ifname, RTAP_DEFAULT_TUN_IFACE);
+	assert_int_equal(rtap_parse_args("net_rtun_test", "iface=t0,persist,csum=partial",
+					 &args), 0);
+	assert_string_equal(args.ifname, "t0");
+	assert_true(args.persist && args.csum_partial && args.tun);
+	assert_int_equal(rtap_parse_args("net_rtun_test", "mac=fixed", &args), -EINVAL);
+	assert_int_equal(rtap_parse_args("net_rtun_test", "mac=02:00:00:00:00:01", &args),
+			 -EINVAL);
+	assert_false(args.mac_given);
+}
+
 static void
 test_valid(void **state __rte_unused)
 {
@@ -98,6 +116,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_tun),
 		cmocka_unit_test(test_invalid_is_einval),
 	};
 

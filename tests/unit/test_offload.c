@@ -197,21 +197,44 @@ to_mbuf(const struct frame *f, uint32_t seg)
 
 static const struct virtio_net_hdr no_hdr;
 
-/* Rx flags of a frame with the given header and enabled offloads; -errno on error. */
+/*
+ * Rx flags of a frame (an IP packet of net_rtun when l3) with the given
+ * header and enabled offloads; -errno on error.
+ */
 static int64_t
-rx_flags(const struct frame *f, uint32_t seg, const struct virtio_net_hdr *h,
-	 uint64_t offloads, uint32_t *ptype, uint16_t *segsz)
+rx_flags_of(const struct frame *f, uint32_t seg, const struct virtio_net_hdr *h,
+	    uint64_t offloads, bool l3, uint32_t *ptype, uint16_t *segsz)
 {
 	struct rte_mbuf *m = to_mbuf(f, seg);
-	int ret = rtap_rx_offload(m, h, offloads);
+	int ret = rtap_rx_offload(m, h, offloads, l3);
 	int64_t flags = ret < 0 ? ret : (int64_t)m->ol_flags;
 
+	/* The parse borrowed headroom only. */
+	assert_int_equal(m->data_off, RTE_PKTMBUF_HEADROOM);
+	assert_int_equal(m->pkt_len, f->len);
 	if (ptype != NULL)
 		*ptype = m->packet_type;
 	if (segsz != NULL)
 		*segsz = m->tso_segsz;
 	rte_pktmbuf_free(m);
 	return flags;
+}
+
+static int64_t
+rx_flags(const struct frame *f, uint32_t seg, const struct virtio_net_hdr *h,
+	 uint64_t offloads, uint32_t *ptype, uint16_t *segsz)
+{
+	return rx_flags_of(f, seg, h, offloads, false, ptype, segsz);
+}
+
+/* The frame's IP packet alone, as a TUN carries it. */
+static void
+strip_l2(struct frame *f)
+{
+	f->len -= L2;
+	memmove(f->b, f->b + L2, f->len);
+	f->l3 -= L2;
+	f->l4 -= L2;
 }
 
 #define ALL_CKSUM	RTAP_RX_CKSUM_OFFLOADS
@@ -425,6 +448,46 @@ test_rx_sw_verify(void **state __rte_unused)
 	check_sw(true, IPPROTO_UDP, true, 17);
 	/* 13-byte segments put the UDP checksum (offset 40) at an odd address. */
 	check_sw(false, IPPROTO_UDP, false, 13);
+}
+
+/* net_rtun: the same parse and verdicts on packets with no Ethernet header. */
+static void
+test_rx_sw_l3(void **state __rte_unused)
+{
+	const uint64_t good = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	struct rte_mbuf *m;
+	uint32_t ptype;
+	struct frame f;
+
+	build(&f, false, IPPROTO_TCP, 100, false);
+	set_l4_cksum(&f, IPPROTO_TCP, 0);
+	strip_l2(&f);
+	assert_int_equal(rx_flags_of(&f, 0, &no_hdr, ALL_CKSUM, true, &ptype, NULL), good);
+	assert_int_equal(ptype, RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	/* Cut into segments, the first shorter than the header borrowed. */
+	assert_int_equal(rx_flags_of(&f, 9, &no_hdr, ALL_CKSUM, true, &ptype, NULL), good);
+	assert_int_equal(ptype, RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+	f.b[f.len - 1] ^= 1;
+	assert_int_equal(rx_flags_of(&f, 0, &no_hdr, ALL_CKSUM, true, NULL, NULL),
+			 RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD);
+
+	build(&f, true, IPPROTO_UDP, 33, true);
+	set_l4_cksum(&f, IPPROTO_UDP, 0);
+	strip_l2(&f);
+	assert_int_equal(rx_flags_of(&f, 0, &no_hdr, ALL_CKSUM, true, &ptype, NULL),
+			 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_int_equal(ptype, RTE_PTYPE_L3_IPV6_EXT | RTE_PTYPE_L4_UDP);
+	/* What Rx says of every packet, parsed or not: its version. */
+	m = to_mbuf(&f, 0);
+	assert_int_equal(rtap_l3_ptype(m), RTE_PTYPE_L3_IPV6_EXT_UNKNOWN);
+
+	/* Neither version: nothing is parsed or flagged. */
+	*rte_pktmbuf_mtod(m, uint8_t *) = 0x50;
+	assert_int_equal(rtap_l3_ptype(m), RTE_PTYPE_UNKNOWN);
+	rte_pktmbuf_free(m);
+	f.b[0] = 0x50;
+	assert_int_equal(rx_flags_of(&f, 0, &no_hdr, ALL_CKSUM, true, &ptype, NULL), 0);
+	assert_int_equal(ptype, RTE_PTYPE_UNKNOWN);
 }
 
 static void
@@ -773,7 +836,7 @@ test_tx_fix_headers_uso(void **state __rte_unused)
 static int
 prep(struct rte_mbuf *m)
 {
-	int ret = rtap_tx_prepare_one(m);
+	int ret = rtap_tx_prepare_one(m, false);
 
 	rte_pktmbuf_free(m);
 	return ret;
@@ -890,6 +953,7 @@ test_tx_prepare_rejects(void **state __rte_unused)
 static void
 test_tx_prepare_pseudo_header(void **state __rte_unused)
 {
+	struct rtap_tx_queue txq = { .l3 = false };
 	struct rte_mbuf *pkts[3];
 	struct virtio_net_hdr h;
 	struct rte_ipv4_hdr *ip;
@@ -905,7 +969,7 @@ test_tx_prepare_pseudo_header(void **state __rte_unused)
 	/* TSO: DPDK's convention (no length), completed by the Tx fix. */
 	build(&f, false, IPPROTO_TCP, 3000, false);
 	pkts[2] = tx_mbuf(&f, 0, RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM, L4TCP, 1000);
-	assert_int_equal(rtap_tx_prepare(NULL, pkts, 3), 3);
+	assert_int_equal(rtap_tx_prepare(&txq, pkts, 3), 3);
 
 	ip = rte_pktmbuf_mtod_offset(pkts[0], struct rte_ipv4_hdr *, L2);
 	th = rte_pktmbuf_mtod_offset(pkts[0], struct rte_tcp_hdr *, L2 + L3V4);
@@ -928,7 +992,7 @@ test_tx_prepare_pseudo_header(void **state __rte_unused)
 	/* The burst stops at the first packet it cannot send, with rte_errno. */
 	pkts[1]->ol_flags |= RTE_MBUF_F_TX_VLAN;
 	rte_errno = 0;
-	assert_int_equal(rtap_tx_prepare(NULL, pkts, 3), 1);
+	assert_int_equal(rtap_tx_prepare(&txq, pkts, 3), 1);
 	assert_int_equal(rte_errno, ENOTSUP);
 	rte_pktmbuf_free_bulk(pkts, 3);
 }
@@ -943,6 +1007,7 @@ main(void)
 		cmocka_unit_test_teardown(test_rx_header_flags, pools_full),
 		cmocka_unit_test_teardown(test_rx_gso, pools_full),
 		cmocka_unit_test_teardown(test_rx_sw_verify, pools_full),
+		cmocka_unit_test_teardown(test_rx_sw_l3, pools_full),
 		cmocka_unit_test_teardown(test_rx_sw_udp_zero, pools_full),
 		cmocka_unit_test_teardown(test_rx_sw_lengths, pools_full),
 		cmocka_unit_test_teardown(test_rx_sw_ip_header, pools_full),

@@ -57,7 +57,8 @@ static const struct vector v6[] = {
 };
 
 enum l4 { L4_TCP, L4_UDP, L4_ICMP, L4_FRAG };
-enum tags { NO_TAG, VLAN, QINQ, IPV6_EXT };	/* IPV6_EXT: a hop-by-hop header */
+/* IPV6_EXT: a hop-by-hop header; L3: no Ethernet header (net_rtun). */
+enum tags { NO_TAG, VLAN, QINQ, IPV6_EXT, L3 };
 
 static int
 eal_setup(void **state __rte_unused)
@@ -94,8 +95,8 @@ put16(uint8_t *f, size_t *len, uint16_t v)
 }
 
 /*
- * Ethernet (VLAN, QinQ) + IPv4 or IPv6 (a hop-by-hop header, a fragment
- * header for L4_FRAG) + what l4 says, as one frame.
+ * Ethernet (VLAN, QinQ, none) + IPv4 or IPv6 (a hop-by-hop header, a
+ * fragment header for L4_FRAG) + what l4 says, as one frame.
  */
 static size_t
 build(uint8_t *f, const struct vector *v, bool ipv6, enum l4 l4, enum tags tags)
@@ -157,7 +158,12 @@ build(uint8_t *f, const struct vector *v, bool ipv6, enum l4 l4, enum tags tags)
 		th->dst_port = rte_cpu_to_be_16(v->dport);
 		th->data_off = 5 << 4;
 	}
-	return len + sizeof(struct rte_tcp_hdr);
+	len += sizeof(struct rte_tcp_hdr);
+	if (tags == L3) {
+		len -= RTE_ETHER_HDR_LEN;
+		memmove(f, f + RTE_ETHER_HDR_LEN, len);
+	}
+	return len;
 }
 
 /* The frame in one mbuf, or cut into SEG-byte segments. */
@@ -194,7 +200,11 @@ rx_hash(const struct vector *v, bool ipv6, enum l4 l4, enum tags tags, bool chai
 
 	pmd.rss_hf = rss_hf;
 	rtap_rss_rxq_load(&rxq, &pmd, RTE_ETH_RX_OFFLOAD_RSS_HASH);
-	rtap_rss_hash_set(m, rxq.rss_key, rxq.rss_hf);
+	rxq.l3 = tags == L3;
+	rtap_rss_hash_set(m, &rxq);
+	/* An L3 packet is parsed behind a borrowed Ethernet header: all put back. */
+	assert_int_equal(m->pkt_len, len);
+	assert_int_equal(m->data_off, RTE_PKTMBUF_HEADROOM);
 	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)
 		hash = m->hash.rss;
 	else
@@ -208,9 +218,9 @@ test_vectors(void **state __rte_unused)
 {
 	unsigned int i, layout;
 
-	for (layout = 0; layout < 8; layout++) {
-		enum tags vlan = layout % 4;
-		bool chain = layout >= 4;
+	for (layout = 0; layout < 10; layout++) {
+		enum tags vlan = layout % 5;
+		bool chain = layout >= 5;
 
 		for (i = 0; i < RTE_DIM(v4); i++) {
 			assert_int_equal(rx_hash(&v4[i], false, L4_TCP, vlan, chain,
@@ -265,7 +275,9 @@ test_not_ip(void **state __rte_unused)
 	uint32_t tuple[RTAP_RSS_TUPLE_MAX];
 	struct rte_mbuf *m = frame_mbuf(arp, sizeof(arp), false);
 
-	assert_int_equal(rtap_rss_tuple(m, RTAP_RSS_HF, tuple), 0);
+	assert_int_equal(rtap_rss_tuple(m, RTAP_RSS_HF, false, tuple), 0);
+	/* Nor is an L3 packet of another version, or one too short for its header. */
+	assert_int_equal(rtap_rss_tuple(m, RTAP_RSS_HF, true, tuple), 0);
 	rte_pktmbuf_free(m);
 }
 
@@ -278,11 +290,15 @@ test_truncated(void **state __rte_unused)
 	size_t len = build(f, &v4[0], false, L4_TCP, NO_TAG);
 	struct rte_mbuf *m = frame_mbuf(f, len - sizeof(struct rte_tcp_hdr), false);
 
-	assert_int_equal(rtap_rss_tuple(m, RTE_ETH_RSS_NONFRAG_IPV4_TCP, tuple), 0);
+	assert_int_equal(rtap_rss_tuple(m, RTE_ETH_RSS_NONFRAG_IPV4_TCP, false, tuple), 0);
 	rte_pktmbuf_free(m);
 }
 
-/* The steering program's verdict on a frame (test runs start past an Ethernet header). */
+/*
+ * The steering program's verdict on a frame: test runs start past an
+ * Ethernet header, where tun runs a TAP's program at the frame and a TUN's
+ * at the IP packet.
+ */
 static int
 steer_run(int fd, const uint8_t *frame, size_t len)
 {
@@ -318,11 +334,14 @@ test_steering_program(void **state __rte_unused)
 	for (i = 0; i < RTAP_RETA_SIZE; i++)
 		reta[i] = i;
 	for (s = 0; s < RTE_DIM(sets); s++) {
-		int fd = rtap_bpf_steer_load(pmd.rss_key, sets[s], reta);
+		int fd[2] = {
+			rtap_bpf_steer_load(false, pmd.rss_key, sets[s], reta),
+			rtap_bpf_steer_load(true, pmd.rss_key, sets[s], reta),
+		};
 
-		assert_true(fd >= 0);
+		assert_true(fd[0] >= 0 && fd[1] >= 0);
 		for (l4 = L4_TCP; l4 <= L4_FRAG; l4++) {
-			for (tags = NO_TAG; tags <= IPV6_EXT; tags++) {
+			for (tags = NO_TAG; tags <= L3; tags++) {
 				for (i = 0; i < RTE_DIM(v4) + RTE_DIM(v6); i++) {
 					bool ipv6 = i >= RTE_DIM(v4);
 					const struct vector *v = ipv6 ? &v6[i - RTE_DIM(v4)] : &v4[i];
@@ -332,16 +351,17 @@ test_steering_program(void **state __rte_unused)
 					if (tags == IPV6_EXT && !ipv6)
 						continue;
 					len = build(f, v, ipv6, l4, tags);
-					assert_int_equal(steer_run(fd, f, len),
+					assert_int_equal(steer_run(fd[tags == L3], f, len),
 							 rx_hash(v, ipv6, l4, tags, false, sets[s]) %
 							 RTAP_RETA_SIZE);
 					checked++;
 				}
 			}
 		}
-		close(fd);
+		close(fd[0]);
+		close(fd[1]);
 	}
-	assert_int_equal(checked, RTE_DIM(sets) * 4 * (3 * RTE_DIM(v4) + 4 * RTE_DIM(v6)));
+	assert_int_equal(checked, RTE_DIM(sets) * 4 * (4 * RTE_DIM(v4) + 5 * RTE_DIM(v6)));
 }
 
 /* A reta of one queue sends everything there; the program fits every set. */
@@ -357,12 +377,14 @@ test_steering_reta(void **state __rte_unused)
 
 	for (i = 0; i < RTAP_RETA_SIZE; i++)
 		reta[i] = 2;
-	fd = rtap_bpf_steer_load(pmd.rss_key, RTAP_RSS_HF, reta);
+	fd = rtap_bpf_steer_load(false, pmd.rss_key, RTAP_RSS_HF, reta);
 	assert_true(fd >= 0);
 	assert_int_equal(steer_run(fd, f, len), 2);
 	close(fd);
-	assert_true(rtap_bpf_steer_build(insn, RTE_DIM(insn), pmd.rss_key, RTAP_RSS_HF, reta) > 0);
-	assert_int_equal(rtap_bpf_steer_build(insn, 100, pmd.rss_key, RTAP_RSS_HF, reta), -E2BIG);
+	assert_true(rtap_bpf_steer_build(insn, RTE_DIM(insn), false, pmd.rss_key, RTAP_RSS_HF,
+					 reta) > 0);
+	assert_int_equal(rtap_bpf_steer_build(insn, 100, false, pmd.rss_key, RTAP_RSS_HF, reta),
+			 -E2BIG);
 }
 
 int

@@ -17,6 +17,7 @@
 
 #include <ethdev_driver.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_power_intrinsics.h>
 
@@ -136,7 +137,7 @@ struct rtap_rx_stats {
 	rtap_counter_t bytes;
 	rtap_counter_t errors;	/* every frame dropped for a reason below */
 	rtap_counter_t nombuf;	/* refill allocations that failed */
-	rtap_counter_t runts;		/* shorter than an Ethernet header */
+	rtap_counter_t runts;		/* shorter than an Ethernet (net_rtun: IPv4) header */
 	rtap_counter_t oversized;	/* longer than the MTU allows (the kernel cuts them) */
 	rtap_counter_t bad_vnet_hdr;	/* virtio-net header we cannot honour */
 	rtap_counter_t io_errors;	/* read completed with an error */
@@ -178,6 +179,8 @@ struct rtap_rx_queue {
 	bool nowait;		/* RWF_NOWAIT reads work (tun, Linux 6.4+) */
 	int fd;			/* the TAP queue fd: readv drain without nowait */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
+	bool l3;		/* net_rtun: IP packets, no Ethernet header */
+	uint32_t min_frame;	/* shorter frames are runts */
 	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
 	uint16_t nb_spare;
 	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
@@ -198,6 +201,7 @@ struct rtap_tx_queue {
 	uint16_t nb_desc;	/* writes allowed in flight */
 	uint16_t inflight;	/* writes posted and not yet reaped */
 	RTE_ATOMIC(bool) started;	/* as in rtap_rx_queue */
+	bool l3;		/* as in rtap_rx_queue */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
 	struct rtap_tx_stats stats;	/* written by the polling lcore only */
@@ -231,6 +235,7 @@ struct rtap_pmd {
 	char ifname[IFNAMSIZ];	/* as created; the operator may rename it */
 	int if_index;		/* in the namespace it was last seen in */
 	bool persist;
+	bool tun;		/* net_rtun: an L3 TUN device, no Ethernet header */
 	uint16_t nb_queue_fds;	/* TAP queues attached, fds[0..n-1] */
 	bool removed;		/* the kernel interface was deleted */
 	bool csum_partial;	/* csum=partial: the application finishes checksums */
@@ -303,6 +308,30 @@ rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
 	return true;
 }
 
+/* What a frame carries besides the IP packet (the MTU). */
+static inline uint32_t
+rtap_frame_overhead(const struct rtap_pmd *pmd)
+{
+	return pmd->tun ? 0 : RTAP_FRAME_OVERHEAD;
+}
+
+/* The shortest frame Rx delivers: an Ethernet header, or net_rtun's IPv4 header. */
+static inline uint32_t
+rtap_min_frame(const struct rtap_pmd *pmd)
+{
+	return pmd->tun ? sizeof(struct rte_ipv4_hdr) : RTE_ETHER_HDR_LEN;
+}
+
+/* An IP packet's type by its version alone (net_rtun, before any parse). */
+static inline uint32_t
+rtap_l3_ptype(const struct rte_mbuf *m)
+{
+	uint8_t version = *rte_pktmbuf_mtod(m, const uint8_t *) >> 4;
+
+	return version == 4 ? RTE_PTYPE_L3_IPV4_EXT_UNKNOWN :
+	       version == 6 ? RTE_PTYPE_L3_IPV6_EXT_UNKNOWN : RTE_PTYPE_UNKNOWN;
+}
+
 /*
  * process_private: this process's TAP queue fds, all opened at probe; those
  * beyond nb_queue_fds are detached from the kernel's queue set.
@@ -326,6 +355,7 @@ struct rtap_proc {
 #define RTAP_ARG_CSUM		"csum"
 #define RTAP_ARG_TXQLEN		"txqueuelen"
 #define RTAP_DEFAULT_IFACE	"rtap%d"
+#define RTAP_DEFAULT_TUN_IFACE	"rtun%d"
 #define RTAP_MAC_FIXED		"fixed"
 #define RTAP_CSUM_FULL		"full"
 #define RTAP_CSUM_PARTIAL	"partial"
@@ -335,6 +365,7 @@ struct rtap_proc {
 #define RTAP_TXQLEN_MAX		(1u << 20)
 
 struct rtap_args {
+	bool tun;		/* net_rtun, set by the caller */
 	char ifname[IFNAMSIZ];
 	bool persist;
 	bool mac_fixed;
@@ -356,7 +387,7 @@ rtap_ctl_fd(const struct rte_eth_dev *dev)
 }
 
 /* rtap_tap.c: the kernel side (TAP queue fds and interface ioctls) */
-int rtap_tap_create(const char *name, bool persist, char ifname[IFNAMSIZ],
+int rtap_tap_create(const char *name, bool persist, bool tun, char ifname[IFNAMSIZ],
 		    int fds[RTAP_MAX_QUEUES]);
 void rtap_tap_close(int fds[RTAP_MAX_QUEUES]);
 int rtap_tap_queue_attach(int fd, bool attach);
@@ -391,14 +422,14 @@ int rtap_rss_reta_query(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64
 			uint16_t reta_size);
 void rtap_rss_rxq_load(struct rtap_rx_queue *rxq, const struct rtap_pmd *pmd,
 		       uint64_t offloads);
-uint32_t rtap_rss_tuple(const struct rte_mbuf *m, uint64_t rss_hf, uint32_t *tuple);
-void rtap_rss_hash_set(struct rte_mbuf *m, const uint32_t *key, uint64_t rss_hf);
+uint32_t rtap_rss_tuple(struct rte_mbuf *m, uint64_t rss_hf, bool l3, uint32_t *tuple);
+void rtap_rss_hash_set(struct rte_mbuf *m, const struct rtap_rx_queue *rxq);
 
 /* rtap_bpf.c: the RSS steering program (TUNSETSTEERINGEBPF) */
 struct bpf_insn;
-int rtap_bpf_steer_build(struct bpf_insn *insn, uint32_t max, const uint8_t *key,
+int rtap_bpf_steer_build(struct bpf_insn *insn, uint32_t max, bool l3, const uint8_t *key,
 			 uint64_t rss_hf, const uint16_t *reta);
-int rtap_bpf_steer_load(const uint8_t *key, uint64_t rss_hf, const uint16_t *reta);
+int rtap_bpf_steer_load(bool l3, const uint8_t *key, uint64_t rss_hf, const uint16_t *reta);
 int rtap_bpf_steer_attach(int tap_fd, int prog_fd);
 
 /* rtap_offload.c: pure conversions, unit tested */
@@ -406,11 +437,14 @@ struct rte_mbuf *rtap_rx_chain_alloc(struct rte_mempool *mp, uint32_t frame_size
 int rtap_rx_chain_trim(struct rte_mbuf *mb, uint32_t len);
 unsigned int rtap_tun_offloads(uint64_t rx_offloads, bool csum_partial, bool uso);
 uint32_t rtap_txqlen(uint32_t txqlen_arg, int txqlen_orig, uint16_t max_nb_rx_desc);
-int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads);
+struct rte_net_hdr_lens;
+uint32_t rtap_net_ptype(struct rte_mbuf *m, struct rte_net_hdr_lens *lens, bool l3);
+int rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads,
+		    bool l3);
 void rtap_tx_offload(struct virtio_net_hdr *hdr, const struct rte_mbuf *m);
 uint32_t rtap_tx_fix_len(const struct rte_mbuf *m);
 int rtap_tx_fix_headers(uint8_t *hdrs, const struct rte_mbuf *m, struct virtio_net_hdr *hdr);
-int rtap_tx_prepare_one(struct rte_mbuf *m);
+int rtap_tx_prepare_one(struct rte_mbuf *m, bool l3);
 uint16_t rtap_tx_prepare(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 bool rtap_tx_hdr_in_headroom(const struct rte_mbuf *m);
 void rtap_fixed_mac(const char *ifname, struct rte_ether_addr *mac);

@@ -66,6 +66,10 @@ rtap_arg_mac(const char *key __rte_unused, const char *value, void *opaque)
 {
 	struct rtap_args *args = opaque;
 
+	if (args->tun) {
+		PMD_LOG(ERR, "mac=: a TUN (net_rtun) has no link-layer address");
+		return -EINVAL;
+	}
 	args->mac_given = true;
 	if (value != NULL && strcmp(value, RTAP_MAC_FIXED) == 0) {
 		args->mac_fixed = true;
@@ -137,7 +141,8 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 	unsigned int i;
 	int ret = 0;
 
-	rte_strlcpy(args->ifname, RTAP_DEFAULT_IFACE, sizeof(args->ifname));
+	rte_strlcpy(args->ifname, args->tun ? RTAP_DEFAULT_TUN_IFACE : RTAP_DEFAULT_IFACE,
+		    sizeof(args->ifname));
 	if (params == NULL || *params == '\0')
 		return 0;
 

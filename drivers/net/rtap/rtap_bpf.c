@@ -5,7 +5,8 @@
 /*
  * The RSS steering program: an eBPF socket filter that tun runs on every
  * frame the kernel sends through the TAP (TUNSETSTEERINGEBPF) and whose
- * result, modulo the attached queues, picks the frame's Rx queue. It hashes
+ * result, modulo the attached queues, picks the frame's Rx queue; a TUN's
+ * frame is the IP packet, with no Ethernet header. It hashes
  * what rtap_rss_tuple() hashes, the same Toeplitz as rte_softrss(), and looks
  * the queue up in the redirection table, as a NIC does.
  *
@@ -271,31 +272,56 @@ rtap_bpf_ipv4(struct rtap_bpf *p, const uint8_t *key, uint64_t rss_hf)
 }
 
 /*
- * Generate the program into insn (max instructions). Returns its length,
- * or -E2BIG when it does not fit.
+ * An Ethernet frame: r8 past the header and its tags, then on to IPv4 or
+ * NO_HASH, or on into IPv6.
+ */
+static void
+rtap_bpf_ether(struct rtap_bpf *p)
+{
+	rtap_bpf_alu64(p, BPF_MOV, BPF_REG_8, RTE_ETHER_HDR_LEN);
+	/* One VLAN tag or a QinQ pair, as rte_net_get_ptype() reads them. */
+	rtap_bpf_load(p, BPF_H, false, 0, offsetof(struct rte_ether_hdr, ether_type));
+	rtap_bpf_jump(p, BPF_JEQ, BPF_REG_0, RTE_ETHER_TYPE_VLAN, RTAP_L_VLAN);
+	rtap_bpf_jump(p, BPF_JNE, BPF_REG_0, RTE_ETHER_TYPE_QINQ, RTAP_L_L3);
+	rtap_bpf_alu64(p, BPF_MOV, BPF_REG_8, RTE_ETHER_HDR_LEN + 8);
+	rtap_bpf_load(p, BPF_H, false, 0, RTE_ETHER_HDR_LEN + 6);
+	rtap_bpf_jump(p, BPF_JA, 0, 0, RTAP_L_L3);
+	rtap_bpf_place(p, RTAP_L_VLAN);
+	rtap_bpf_alu64(p, BPF_MOV, BPF_REG_8, RTE_ETHER_HDR_LEN + 4);
+	rtap_bpf_load(p, BPF_H, false, 0, RTE_ETHER_HDR_LEN + 2);
+	rtap_bpf_place(p, RTAP_L_L3);
+	rtap_bpf_jump(p, BPF_JEQ, BPF_REG_0, RTE_ETHER_TYPE_IPV4, RTAP_L_V4);
+	rtap_bpf_jump(p, BPF_JNE, BPF_REG_0, RTE_ETHER_TYPE_IPV6, RTAP_L_NO_HASH);
+}
+
+/* A TUN's IP packet (skb data starts at it): the version says which, as rtap_l3_ptype(). */
+static void
+rtap_bpf_ip(struct rtap_bpf *p)
+{
+	rtap_bpf_alu64(p, BPF_MOV, BPF_REG_8, 0);
+	rtap_bpf_load(p, BPF_B, false, 0, 0);
+	rtap_bpf_alu32(p, BPF_RSH, BPF_REG_0, 4);
+	rtap_bpf_jump(p, BPF_JEQ, BPF_REG_0, 4, RTAP_L_V4);
+	rtap_bpf_jump(p, BPF_JNE, BPF_REG_0, 6, RTAP_L_NO_HASH);
+}
+
+/*
+ * Generate the program into insn (max instructions), for IP packets behind
+ * an Ethernet header, or without one (l3). Returns its length, or -E2BIG
+ * when it does not fit.
  */
 int
-rtap_bpf_steer_build(struct bpf_insn *insn, uint32_t max, const uint8_t *key,
+rtap_bpf_steer_build(struct bpf_insn *insn, uint32_t max, bool l3, const uint8_t *key,
 		     uint64_t rss_hf, const uint16_t *reta)
 {
 	struct rtap_bpf p = { .insn = insn, .max = max };
 	uint32_t i;
 
 	rtap_bpf_emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
-	rtap_bpf_alu64(&p, BPF_MOV, BPF_REG_8, RTE_ETHER_HDR_LEN);
-	/* One VLAN tag or a QinQ pair, as rte_net_get_ptype() reads them. */
-	rtap_bpf_load(&p, BPF_H, false, 0, offsetof(struct rte_ether_hdr, ether_type));
-	rtap_bpf_jump(&p, BPF_JEQ, BPF_REG_0, RTE_ETHER_TYPE_VLAN, RTAP_L_VLAN);
-	rtap_bpf_jump(&p, BPF_JNE, BPF_REG_0, RTE_ETHER_TYPE_QINQ, RTAP_L_L3);
-	rtap_bpf_alu64(&p, BPF_MOV, BPF_REG_8, RTE_ETHER_HDR_LEN + 8);
-	rtap_bpf_load(&p, BPF_H, false, 0, RTE_ETHER_HDR_LEN + 6);
-	rtap_bpf_jump(&p, BPF_JA, 0, 0, RTAP_L_L3);
-	rtap_bpf_place(&p, RTAP_L_VLAN);
-	rtap_bpf_alu64(&p, BPF_MOV, BPF_REG_8, RTE_ETHER_HDR_LEN + 4);
-	rtap_bpf_load(&p, BPF_H, false, 0, RTE_ETHER_HDR_LEN + 2);
-	rtap_bpf_place(&p, RTAP_L_L3);
-	rtap_bpf_jump(&p, BPF_JEQ, BPF_REG_0, RTE_ETHER_TYPE_IPV4, RTAP_L_V4);
-	rtap_bpf_jump(&p, BPF_JNE, BPF_REG_0, RTE_ETHER_TYPE_IPV6, RTAP_L_NO_HASH);
+	if (l3)
+		rtap_bpf_ip(&p);
+	else
+		rtap_bpf_ether(&p);
 	rtap_bpf_ipv6(&p, key, rss_hf);
 	rtap_bpf_place(&p, RTAP_L_V4);
 	rtap_bpf_ipv4(&p, key, rss_hf);
@@ -323,7 +349,7 @@ rtap_bpf_steer_build(struct bpf_insn *insn, uint32_t max, const uint8_t *key,
 
 /* Load the program for this configuration: its fd, or a negative errno. */
 int
-rtap_bpf_steer_load(const uint8_t *key, uint64_t rss_hf, const uint16_t *reta)
+rtap_bpf_steer_load(bool l3, const uint8_t *key, uint64_t rss_hf, const uint16_t *reta)
 {
 	struct bpf_insn *insn = calloc(RTAP_BPF_MAX_INSNS, sizeof(*insn));
 	union bpf_attr attr;
@@ -331,7 +357,7 @@ rtap_bpf_steer_load(const uint8_t *key, uint64_t rss_hf, const uint16_t *reta)
 
 	if (insn == NULL)
 		return -ENOMEM;
-	n = rtap_bpf_steer_build(insn, RTAP_BPF_MAX_INSNS, key, rss_hf, reta);
+	n = rtap_bpf_steer_build(insn, RTAP_BPF_MAX_INSNS, l3, key, rss_hf, reta);
 	if (n < 0) {
 		free(insn);
 		return n;

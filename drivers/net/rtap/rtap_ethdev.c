@@ -46,7 +46,8 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 	ret = rtap_rss_configure(dev);
 	if (ret == 0)
 		ret = rtap_tap_set_mtu(rtap_ctl_fd(dev), dev->data->mtu);
-	if (ret == 0)
+	/* A TUN has no link-layer addresses to filter. */
+	if (ret == 0 && !pmd->tun)
 		ret = rtap_filter_sync(dev);
 	if (ret == 0)
 		ret = rtap_link_intr_configure(dev);
@@ -199,12 +200,12 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	const struct rtap_pmd *pmd = dev->data->dev_private;
 
 	info->if_index = pmd->if_index;
-	info->max_mac_addrs = RTAP_MAX_MAC_ADDRS;
+	info->max_mac_addrs = pmd->tun ? 1 : RTAP_MAX_MAC_ADDRS;
 	info->max_rx_queues = RTAP_MAX_QUEUES;
 	info->max_tx_queues = RTAP_MAX_QUEUES;
 	info->min_mtu = RTAP_MIN_MTU;
 	info->max_mtu = RTAP_MAX_MTU;
-	info->max_rx_pktlen = RTAP_MAX_MTU + RTAP_FRAME_OVERHEAD;
+	info->max_rx_pktlen = RTAP_MAX_MTU + rtap_frame_overhead(pmd);
 	/* The kernel coalesces up to a 64 KB GSO frame. */
 	info->max_lro_pkt_size = RTAP_LRO_MAX_PKT;
 	info->min_rx_bufsize = RTE_PKTMBUF_HEADROOM + 1;
@@ -238,10 +239,18 @@ rtap_dev_info(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	return 0;
 }
 
-/* What rtap_rx_offload() parses, only when Rx checksum offload is enabled. */
+/*
+ * What rtap_rx_offload() parses, only when Rx checksum offload is enabled;
+ * net_rtun always tells IPv4 from IPv6 (rtap_l3_ptype()), and has no L2.
+ */
 static const uint32_t *
 rtap_supported_ptypes(RTAP_PTYPES_GET_PARAMS)
 {
+	static const uint32_t l3_ptypes[] = {
+		RTE_PTYPE_L3_IPV4_EXT_UNKNOWN,
+		RTE_PTYPE_L3_IPV6_EXT_UNKNOWN,
+		RTE_PTYPE_UNKNOWN
+	};
 	static const uint32_t ptypes[] = {
 		RTE_PTYPE_L2_ETHER,
 		RTE_PTYPE_L2_ETHER_VLAN,
@@ -257,10 +266,18 @@ rtap_supported_ptypes(RTAP_PTYPES_GET_PARAMS)
 		RTE_PTYPE_UNKNOWN
 	};
 
-	if ((dev->data->dev_conf.rxmode.offloads & RTAP_RX_CKSUM_OFFLOADS) == 0)
-		return NULL;
-	RTAP_PTYPES_SET_COUNT(RTE_DIM(ptypes) - 1);
-	return ptypes;
+	const struct rtap_pmd *pmd = dev->data->dev_private;
+	/* net_rtun skips the L2 types ptypes[] begins with. */
+	unsigned int first = pmd->tun ? 3 : 0;
+
+	if ((dev->data->dev_conf.rxmode.offloads & RTAP_RX_CKSUM_OFFLOADS) == 0) {
+		if (!pmd->tun)
+			return NULL;
+		RTAP_PTYPES_SET_COUNT(RTE_DIM(l3_ptypes) - 1);
+		return l3_ptypes;
+	}
+	RTAP_PTYPES_SET_COUNT(RTE_DIM(ptypes) - 1 - first);
+	return ptypes + first;
 }
 
 static int
@@ -275,45 +292,54 @@ rtap_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return rtap_tap_set_mtu(rtap_ctl_fd(dev), mtu);
 }
 
+/* The operations of both kinds of port. */
+#define RTAP_COMMON_OPS \
+	.dev_configure		= rtap_dev_configure, \
+	.dev_start		= rtap_dev_start, \
+	.dev_stop		= rtap_dev_stop, \
+	.dev_close		= rtap_dev_close, \
+	RTAP_READ_OPS, \
+	.dev_supported_ptypes_get = rtap_supported_ptypes, \
+	.dev_set_link_up	= rtap_dev_set_link_up, \
+	.dev_set_link_down	= rtap_dev_set_link_down, \
+	.mtu_set		= rtap_mtu_set, \
+	.rss_hash_update	= rtap_rss_hash_update, \
+	.reta_update		= rtap_rss_reta_update, \
+	.rx_queue_setup		= rtap_rx_queue_setup, \
+	.rx_queue_release	= rtap_rx_queue_release, \
+	.rx_queue_start		= rtap_rx_queue_start, \
+	.rx_queue_stop		= rtap_rx_queue_stop, \
+	.rx_queue_intr_enable	= rtap_rx_queue_intr_enable, \
+	.rx_queue_intr_disable	= rtap_rx_queue_intr_disable, \
+	.tx_queue_setup		= rtap_tx_queue_setup, \
+	.tx_queue_release	= rtap_tx_queue_release, \
+	.tx_queue_start		= rtap_tx_queue_start, \
+	.tx_queue_stop		= rtap_tx_queue_stop, \
+	.tx_done_cleanup	= rtap_tx_done_cleanup, \
+	.get_monitor_addr	= rtap_get_monitor_addr
+
 static const struct eth_dev_ops rtap_ops = {
-	.dev_configure		= rtap_dev_configure,
-	.dev_start		= rtap_dev_start,
-	.dev_stop		= rtap_dev_stop,
-	.dev_close		= rtap_dev_close,
-	RTAP_READ_OPS,
-	.dev_supported_ptypes_get = rtap_supported_ptypes,
-	.dev_set_link_up	= rtap_dev_set_link_up,
-	.dev_set_link_down	= rtap_dev_set_link_down,
+	RTAP_COMMON_OPS,
 	.promiscuous_enable	= rtap_promiscuous_enable,
 	.promiscuous_disable	= rtap_promiscuous_disable,
 	.allmulticast_enable	= rtap_allmulticast_enable,
 	.allmulticast_disable	= rtap_allmulticast_disable,
-	.mtu_set		= rtap_mtu_set,
 	.mac_addr_set		= rtap_mac_addr_set,
 	.mac_addr_add		= rtap_mac_addr_add,
 	.mac_addr_remove	= rtap_mac_addr_remove,
 	.set_mc_addr_list	= rtap_set_mc_addr_list,
-	.rss_hash_update	= rtap_rss_hash_update,
-	.reta_update		= rtap_rss_reta_update,
-	.rx_queue_setup		= rtap_rx_queue_setup,
-	.rx_queue_release	= rtap_rx_queue_release,
-	.rx_queue_start		= rtap_rx_queue_start,
-	.rx_queue_stop		= rtap_rx_queue_stop,
-	.rx_queue_intr_enable	= rtap_rx_queue_intr_enable,
-	.rx_queue_intr_disable	= rtap_rx_queue_intr_disable,
-	.tx_queue_setup		= rtap_tx_queue_setup,
-	.tx_queue_release	= rtap_tx_queue_release,
-	.tx_queue_start		= rtap_tx_queue_start,
-	.tx_queue_stop		= rtap_tx_queue_stop,
-	.tx_done_cleanup	= rtap_tx_done_cleanup,
-	.get_monitor_addr	= rtap_get_monitor_addr,
+};
+
+/* net_rtun: no link-layer address, so no filter (ethdev answers -ENOTSUP). */
+static const struct eth_dev_ops rtap_tun_ops = {
+	RTAP_COMMON_OPS,
 };
 
 /* A primary's port of this driver (of this copy of it, if loaded twice). */
 bool
 rtap_dev_is_rtap(const struct rte_eth_dev *dev)
 {
-	return dev->dev_ops == &rtap_ops;
+	return dev->dev_ops == &rtap_ops || dev->dev_ops == &rtap_tun_ops;
 }
 
 static int
@@ -342,11 +368,12 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		goto error;
 	}
 
-	ret = rtap_tap_create(args->ifname, args->persist, pmd->ifname, proc->fds);
+	ret = rtap_tap_create(args->ifname, args->persist, args->tun, pmd->ifname, proc->fds);
 	if (ret < 0)
 		goto error;
 	pmd->if_index = if_nametoindex(pmd->ifname);
 	pmd->persist = args->persist;
+	pmd->tun = args->tun;
 	pmd->csum_partial = args->csum_partial;
 	pmd->txqlen_arg = args->txqueuelen;
 	rtap_rss_init(pmd);
@@ -357,13 +384,14 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		rtap_tun_offloads(RTE_ETH_RX_OFFLOAD_TCP_LRO, false, true));
 
 	rte_spinlock_init(&pmd->filter_lock);
+	/* A TUN's address stays all zeros, as the kernel reports it. */
 	if (args->mac_fixed)
 		rtap_fixed_mac(pmd->ifname, &pmd->mac);
 	else if (args->mac_given)
 		pmd->mac = args->mac;
-	else
+	else if (!args->tun)
 		rte_eth_random_addr(pmd->mac.addr_bytes);
-	ret = rtap_tap_set_mac(proc->fds[0], &pmd->mac);
+	ret = args->tun ? 0 : rtap_tap_set_mac(proc->fds[0], &pmd->mac);
 	if (ret < 0) {
 		rtap_tap_close(proc->fds);
 		goto error;
@@ -371,7 +399,7 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	rte_ether_addr_copy(&pmd->mac, dev->data->mac_addrs);
 
 	dev->process_private = proc;
-	dev->dev_ops = &rtap_ops;
+	dev->dev_ops = args->tun ? &rtap_tun_ops : &rtap_ops;
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV |
 		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dev->rx_pkt_burst = rtap_rx_burst;
@@ -399,10 +427,10 @@ error:
 }
 
 static int
-rtap_probe(struct rte_vdev_device *vdev)
+rtap_probe_kind(struct rte_vdev_device *vdev, bool tun)
 {
 	const char *name = rte_vdev_device_name(vdev);
-	struct rtap_args args = { 0 };
+	struct rtap_args args = { .tun = tun };
 	int ret;
 
 	if (rte_eal_process_type() == RTE_PROC_SECONDARY)
@@ -414,6 +442,18 @@ rtap_probe(struct rte_vdev_device *vdev)
 	if (ret < 0)
 		return ret;
 	return rtap_create(vdev, &args);
+}
+
+static int
+rtap_probe(struct rte_vdev_device *vdev)
+{
+	return rtap_probe_kind(vdev, false);
+}
+
+static int
+rtap_tun_probe(struct rte_vdev_device *vdev)
+{
+	return rtap_probe_kind(vdev, true);
 }
 
 static int
@@ -440,5 +480,18 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtap,
 	RTAP_ARG_IFACE "=<name, default rtap%d> "
 	RTAP_ARG_PERSIST "[=<0|1>] "
 	RTAP_ARG_MAC "=<xx:xx:xx:xx:xx:xx|fixed> "
+	RTAP_ARG_CSUM "=<full|partial> "
+	RTAP_ARG_TXQLEN "=<frames>");
+
+/* L3: a TUN device, IP packets with no Ethernet header. */
+static struct rte_vdev_driver rtap_tun_vdev_driver = {
+	.probe = rtap_tun_probe,
+	.remove = rtap_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_rtun, rtap_tun_vdev_driver);
+RTE_PMD_REGISTER_PARAM_STRING(net_rtun,
+	RTAP_ARG_IFACE "=<name, default rtun%d> "
+	RTAP_ARG_PERSIST "[=<0|1>] "
 	RTAP_ARG_CSUM "=<full|partial> "
 	RTAP_ARG_TXQLEN "=<frames>");

@@ -64,9 +64,12 @@ rtap_tx_burst_mode_get(struct rte_eth_dev *dev __rte_unused, uint16_t queue_id _
 	return 0;
 }
 
-/* Completions in a ring's CQ; frames counts the reads among them that brought one. */
+/*
+ * Completions in a ring's CQ; frames counts the reads among them that
+ * brought a frame (of at least min_frame bytes).
+ */
 static uint32_t
-rtap_ring_completed(struct io_uring *ring, uint32_t *frames)
+rtap_ring_completed(struct io_uring *ring, uint32_t min_frame, uint32_t *frames)
 {
 	struct io_uring_cqe *cqe;
 	unsigned int head;
@@ -75,7 +78,7 @@ rtap_ring_completed(struct io_uring *ring, uint32_t *frames)
 	rtap_ring_run_tasks(ring);
 	io_uring_for_each_cqe(ring, head, cqe) {
 		n++;
-		nb_frames += cqe->res >= (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN);
+		nb_frames += cqe->res >= RTAP_VNET_HDR_LEN + (int32_t)min_frame;
 	}
 	if (frames != NULL)
 		*frames = nb_frames;
@@ -90,7 +93,7 @@ rtap_rx_queue_count(void *queue)
 
 	if (!RTAP_QUEUE_STARTED(rxq))
 		return 0;
-	rtap_ring_completed(&rxq->ring, &frames);
+	rtap_ring_completed(&rxq->ring, rxq->min_frame, &frames);
 	return frames;
 }
 
@@ -104,7 +107,7 @@ rtap_rx_descriptor_status(void *queue, uint16_t offset)
 		return -EINVAL;
 	if (!RTAP_QUEUE_STARTED(rxq))
 		return RTE_ETH_RX_DESC_UNAVAIL;
-	completed = rtap_ring_completed(&rxq->ring, &frames);
+	completed = rtap_ring_completed(&rxq->ring, rxq->min_frame, &frames);
 	if (offset < frames)
 		return RTE_ETH_RX_DESC_DONE;
 	if (offset < frames + rxq->inflight - completed)
@@ -122,7 +125,7 @@ rtap_tx_descriptor_status(void *queue, uint16_t offset)
 		return -EINVAL;
 	if (!RTAP_QUEUE_STARTED(txq))
 		return RTE_ETH_TX_DESC_UNAVAIL;
-	completed = rtap_ring_completed(&txq->ring, NULL);
+	completed = rtap_ring_completed(&txq->ring, 0, NULL);
 	if (offset < txq->nb_desc - txq->inflight + completed)
 		return RTE_ETH_TX_DESC_DONE;
 	return RTE_ETH_TX_DESC_FULL;

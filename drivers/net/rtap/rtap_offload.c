@@ -257,16 +257,43 @@ rtap_rx_l4_cksum(const struct rte_mbuf *m, uint32_t ptype, const struct rte_net_
 }
 
 /*
+ * A frame's packet type and header lengths, as rte_net_get_ptype() finds
+ * them. It parses from an Ethernet header only, so an IP packet of net_rtun
+ * (l3) gets one in its headroom for the time of the parse: then the mbuf is
+ * as it was but for headroom bytes, which belong to nobody.
+ */
+uint32_t
+rtap_net_ptype(struct rte_mbuf *m, struct rte_net_hdr_lens *lens, bool l3)
+{
+	const uint32_t layers = RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK;
+	uint32_t ptype = l3 ? rtap_l3_ptype(m) : 0;
+	struct rte_ether_hdr *eth;
+
+	if (!l3)
+		return rte_net_get_ptype(m, lens, layers);
+	if (ptype == RTE_PTYPE_UNKNOWN || rte_pktmbuf_headroom(m) < sizeof(*eth)) {
+		memset(lens, 0, sizeof(*lens));
+		return RTE_PTYPE_UNKNOWN;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eth));
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETH_IS_IPV4_HDR(ptype) ?
+					   RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	ptype = rte_net_get_ptype(m, lens, layers);
+	rte_pktmbuf_adj(m, sizeof(*eth));
+	lens->l2_len = 0;
+	return ptype & ~RTE_PTYPE_L2_MASK;
+}
+
+/*
  * The application asked for checksum offload: parse the frame (packet_type)
  * and verify in software whatever the kernel did not vouch for, so that
  * every flag reported is true.
  */
 static void
-rtap_rx_cksum_sw(struct rte_mbuf *m, uint64_t offloads)
+rtap_rx_cksum_sw(struct rte_mbuf *m, uint64_t offloads, bool l3)
 {
 	struct rte_net_hdr_lens lens;
-	uint32_t ptype = rte_net_get_ptype(m, &lens,
-		RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
+	uint32_t ptype = rtap_net_ptype(m, &lens, l3);
 	uint32_t l4 = ptype & RTE_PTYPE_L4_MASK;
 
 	m->packet_type = ptype;
@@ -287,7 +314,8 @@ rtap_rx_cksum_sw(struct rte_mbuf *m, uint64_t offloads)
  * believed: a header we cannot honour makes the frame an error (-EINVAL).
  */
 int
-rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads)
+rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t offloads,
+		bool l3)
 {
 	if (likely(hdr->flags == 0 && hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE &&
 		   !(offloads & RTAP_RX_CKSUM_OFFLOADS)))
@@ -313,7 +341,7 @@ rtap_rx_offload(struct rte_mbuf *m, const struct virtio_net_hdr *hdr, uint64_t o
 	}
 
 	if (offloads & RTAP_RX_CKSUM_OFFLOADS)
-		rtap_rx_cksum_sw(m, offloads);
+		rtap_rx_cksum_sw(m, offloads, l3);
 	return 0;
 }
 
@@ -494,7 +522,7 @@ rtap_tx_fix_headers(uint8_t *hdrs, const struct rte_mbuf *m, struct virtio_net_h
  * Returns 0 or a negative errno.
  */
 int
-rtap_tx_prepare_one(struct rte_mbuf *m)
+rtap_tx_prepare_one(struct rte_mbuf *m, bool l3)
 {
 	uint64_t ol_flags = m->ol_flags;
 	const struct rte_mbuf *seg;
@@ -544,7 +572,7 @@ rtap_tx_prepare_one(struct rte_mbuf *m)
 		    (ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM)
 			return -ENOTSUP;
 		if (!(ol_flags & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6)) ||
-		    m->l2_len == 0 || m->tso_segsz == 0 || m->tso_segsz == UINT16_MAX ||
+		    (m->l2_len == 0 && !l3) || m->tso_segsz == 0 || m->tso_segsz == UINT16_MAX ||
 		    l4_start + sizeof(struct rte_udp_hdr) > m->data_len ||
 		    m->pkt_len - rtap_tx_l3_off(m) > UINT16_MAX)
 			return -EINVAL;
@@ -584,13 +612,14 @@ rtap_tx_prepare_one(struct rte_mbuf *m)
 }
 
 uint16_t
-rtap_tx_prepare(void *queue __rte_unused, struct rte_mbuf **bufs, uint16_t nb_pkts)
+rtap_tx_prepare(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
+	const struct rtap_tx_queue *txq = queue;
 	uint16_t i;
 	int ret;
 
 	for (i = 0; i < nb_pkts; i++) {
-		ret = rtap_tx_prepare_one(bufs[i]);
+		ret = rtap_tx_prepare_one(bufs[i], txq->l3);
 		if (unlikely(ret < 0)) {
 			rte_errno = -ret;
 			break;

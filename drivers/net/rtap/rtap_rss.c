@@ -65,11 +65,10 @@ rtap_rss_load(const struct rte_mbuf *m, uint32_t off, uint32_t n, uint32_t *tupl
  * hashed. Returns its length in words, 0 when the packet is not hashed.
  */
 uint32_t
-rtap_rss_tuple(const struct rte_mbuf *m, uint64_t rss_hf, uint32_t *tuple)
+rtap_rss_tuple(struct rte_mbuf *m, uint64_t rss_hf, bool l3, uint32_t *tuple)
 {
 	struct rte_net_hdr_lens lens;
-	uint32_t ptype = rte_net_get_ptype(m, &lens,
-		RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK);
+	uint32_t ptype = rtap_net_ptype(m, &lens, l3);
 	uint32_t l4 = ptype & RTE_PTYPE_L4_MASK;
 	const struct rtap_rss_types *types;
 	uint32_t addr_off, nb_addr;
@@ -102,14 +101,14 @@ rtap_rss_tuple(const struct rte_mbuf *m, uint64_t rss_hf, uint32_t *tuple)
 }
 
 void
-rtap_rss_hash_set(struct rte_mbuf *m, const uint32_t *key, uint64_t rss_hf)
+rtap_rss_hash_set(struct rte_mbuf *m, const struct rtap_rx_queue *rxq)
 {
 	uint32_t tuple[RTAP_RSS_TUPLE_MAX];
-	uint32_t n = rtap_rss_tuple(m, rss_hf, tuple);
+	uint32_t n = rtap_rss_tuple(m, rxq->rss_hf, rxq->l3, tuple);
 
 	if (n == 0)
 		return;
-	m->hash.rss = rte_softrss_be(tuple, n, (const uint8_t *)key);
+	m->hash.rss = rte_softrss_be(tuple, n, (const uint8_t *)rxq->rss_key);
 	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
 }
 
@@ -192,7 +191,7 @@ rtap_rss_steer_apply(struct rte_eth_dev *dev)
 		pmd->steering = ret < 0;
 		return ret;
 	}
-	fd = rtap_bpf_steer_load(pmd->rss_key, pmd->rss_hf, pmd->reta);
+	fd = rtap_bpf_steer_load(pmd->tun, pmd->rss_key, pmd->rss_hf, pmd->reta);
 	if (fd < 0)
 		return fd;
 	/* The TAP holds its own reference to the program. */

@@ -239,7 +239,7 @@ rtap_rx_drop(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 	} else {
 		if (res < 0)
 			rtap_count(&rxq->stats.io_errors, 1);
-		else if (res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN))
+		else if (res < RTAP_VNET_HDR_LEN + (int32_t)rxq->min_frame)
 			rtap_count(&rxq->stats.runts, 1);
 		else
 			rtap_count(&rxq->stats.oversized, 1);
@@ -255,14 +255,16 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 	const struct virtio_net_hdr *hdr =
 		rte_pktmbuf_mtod_offset(mb, const void *, -RTAP_VNET_HDR_LEN);
 
-	if (unlikely(res < (int32_t)(RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN)) ||
+	if (unlikely(res < RTAP_VNET_HDR_LEN + (int32_t)rxq->min_frame) ||
 	    unlikely((uint32_t)res - RTAP_VNET_HDR_LEN > rxq->frame_size) ||
 	    unlikely(rtap_rx_chain_trim(mb, res - RTAP_VNET_HDR_LEN) < 0)) {
 		rtap_rx_drop(rxq, mb, res);
 		return false;
 	}
 
-	if (unlikely(rtap_rx_offload(mb, hdr, rxq->offloads) < 0)) {
+	if (rxq->l3)
+		mb->packet_type = rtap_l3_ptype(mb);
+	if (unlikely(rtap_rx_offload(mb, hdr, rxq->offloads, rxq->l3) < 0)) {
 		rtap_count(&rxq->stats.bad_vnet_hdr, 1);
 		rtap_count(&rxq->stats.errors, 1);
 		rte_pktmbuf_free(mb);
@@ -274,7 +276,7 @@ rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 		return false;
 	}
 	if (rxq->rss_hf != 0)
-		rtap_rss_hash_set(mb, rxq->rss_key, rxq->rss_hf);
+		rtap_rss_hash_set(mb, rxq);
 	mb->port = rxq->port_id;
 	return true;
 }
@@ -728,7 +730,7 @@ rtap_rx_frame_size(const struct rte_eth_dev *dev)
 {
 	if (dev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
 		return RTAP_GSO_MAX_FRAME;
-	return dev->data->mtu + RTAP_FRAME_OVERHEAD;
+	return dev->data->mtu + rtap_frame_overhead(dev->data->dev_private);
 }
 
 /* Check that mbufs of mp can receive the port's largest frame. */
@@ -806,6 +808,8 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_d
 	rxq->port_id = dev->data->port_id;
 	rxq->pmd = dev->data->dev_private;
 	rxq->queue_id = queue_id;
+	rxq->l3 = rxq->pmd->tun;
+	rxq->min_frame = rtap_min_frame(rxq->pmd);
 	rxq->nb_desc = nb_rx_desc;
 	rxq->deferred_start = rx_conf->rx_deferred_start;
 	dev->data->rx_queues[queue_id] = rxq;
@@ -831,6 +835,7 @@ rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_tx_d
 	}
 	txq->port_id = dev->data->port_id;
 	txq->queue_id = queue_id;
+	txq->l3 = ((const struct rtap_pmd *)dev->data->dev_private)->tun;
 	txq->nb_desc = nb_tx_desc;
 	txq->deferred_start = tx_conf->tx_deferred_start;
 	dev->data->tx_queues[queue_id] = txq;

@@ -33,7 +33,7 @@
 #include "rtap.h"
 
 #define RTAP_TUN_DEV	"/dev/net/tun"
-#define RTAP_TUN_FLAGS	(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE)
+#define RTAP_TUN_FLAGS	(IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE)
 
 /*
  * The fds are non-blocking because of how io_uring issues reads and writes on
@@ -46,9 +46,9 @@
  * difference (checked on 6.18: no worker threads, no -EAGAIN in both modes).
  */
 static int
-rtap_tap_open(const char *name, char *actual)
+rtap_tap_open(const char *name, bool tun, char *actual)
 {
-	struct ifreq ifr = { .ifr_flags = RTAP_TUN_FLAGS };
+	struct ifreq ifr = { .ifr_flags = RTAP_TUN_FLAGS | (tun ? IFF_TUN : IFF_TAP) };
 	int fd = open(RTAP_TUN_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -59,7 +59,12 @@ rtap_tap_open(const char *name, char *actual)
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int err = -errno;
 
-		PMD_LOG(ERR, "TUNSETIFF %s: %s", name, strerror(errno));
+		if (errno == EINVAL)
+			PMD_LOG(ERR, "TUNSETIFF %s: the interface exists as another kind "
+				"(a %s is asked for, multi-queue, with a vnet header)",
+				name, tun ? "TUN" : "TAP");
+		else
+			PMD_LOG(ERR, "TUNSETIFF %s: %s", name, strerror(errno));
 		close(fd);
 		return err;
 	}
@@ -68,7 +73,7 @@ rtap_tap_open(const char *name, char *actual)
 	return fd;
 }
 
-/* An existing interface may only be reused when it is a TAP. */
+/* An existing interface may only be reused when it is tun's (a TAP or a TUN). */
 static int
 rtap_tap_check_existing(const char *name)
 {
@@ -82,7 +87,7 @@ rtap_tap_check_existing(const char *name)
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	rte_strlcpy(ifr.ifr_name, name, IFNAMSIZ);
 	if (sock < 0 || ioctl(sock, SIOCETHTOOL, &ifr) < 0 || strcmp(info.driver, "tun") != 0) {
-		PMD_LOG(ERR, "interface %s exists and is not a TAP", name);
+		PMD_LOG(ERR, "interface %s exists and is not a TAP or TUN", name);
 		ret = -EEXIST;
 	}
 	if (sock >= 0)
@@ -91,7 +96,7 @@ rtap_tap_check_existing(const char *name)
 }
 
 int
-rtap_tap_create(const char *name, bool persist, char ifname[IFNAMSIZ],
+rtap_tap_create(const char *name, bool persist, bool tun, char ifname[IFNAMSIZ],
 		int fds[RTAP_MAX_QUEUES])
 {
 	int vnet_hdr_len = RTAP_VNET_HDR_LEN;
@@ -104,7 +109,7 @@ rtap_tap_create(const char *name, bool persist, char ifname[IFNAMSIZ],
 	if (ret < 0)
 		return ret;
 
-	ret = rtap_tap_open(name, ifname);
+	ret = rtap_tap_open(name, tun, ifname);
 	if (ret < 0)
 		return ret;
 	fds[0] = ret;
@@ -118,7 +123,7 @@ rtap_tap_create(const char *name, bool persist, char ifname[IFNAMSIZ],
 	}
 
 	for (i = 1; i < RTAP_MAX_QUEUES; i++) {
-		ret = rtap_tap_open(ifname, NULL);
+		ret = rtap_tap_open(ifname, tun, NULL);
 		if (ret < 0)
 			goto error;
 		fds[i] = ret;
