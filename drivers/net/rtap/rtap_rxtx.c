@@ -16,8 +16,13 @@
  * are ever held, then posts and submits once.
  *
  * Chains are read and written with readv/writev. Their iovecs are staged in
- * the queue and reused only once the kernel has consumed every submission
+ * the ring and reused only once the kernel has consumed every submission
  * (io_uring copies iovecs at submit, IORING_FEAT_SUBMIT_STABLE).
+ *
+ * Each process that polls a queue has its own ring of it (struct
+ * rtap_rx_ring, rtap_tx_ring); the queue ethdev holds is shared and counts.
+ * The primary's rings follow its starts and stops; a secondary's follow them
+ * at its bursts (rtap_rx_ring_follow()).
  */
 
 #include <errno.h>
@@ -1039,6 +1044,8 @@ rtap_rx_ring_start(struct rtap_rx_ring *rxr, int fd)
 {
 	int ret;
 
+	if (fd < 0)
+		return -EBADF;
 	ret = rtap_ring_idle(&rxr->ring, &rxr->inflight);
 	if (ret < 0)
 		return ret;
@@ -1059,8 +1066,11 @@ rtap_rx_ring_start(struct rtap_rx_ring *rxr, int fd)
 static int
 rtap_tx_ring_start(struct rtap_tx_ring *txr, int fd)
 {
-	int ret = rtap_ring_idle(&txr->ring, &txr->inflight);
+	int ret;
 
+	if (fd < 0)
+		return -EBADF;
+	ret = rtap_ring_idle(&txr->ring, &txr->inflight);
 	if (ret < 0)
 		return ret;
 	return rtap_ring_set_fd(&txr->ring, fd);
@@ -1105,8 +1115,8 @@ rtap_rx_ring_follow(struct rtap_rx_queue *rxq)
 	if ((gen & 1) == 0 || rte_eal_process_type() == RTE_PROC_PRIMARY ||
 	    (rxr != NULL && rxr->failed_gen == gen))
 		return NULL;
-	/* The primary set the queue up again since: a ring of the old one's size. */
-	if (rxr != NULL && (rxr->q != rxq || rxr->ring.sq.ring_entries < rxq->nb_desc)) {
+	/* The primary set the queue up again since: the ring may be too small. */
+	if (rxr != NULL && (rxr->q != rxq || rxr->ring.sq.ring_entries <= rxq->nb_desc)) {
 		rtap_rx_ring_free(rxr);
 		*slot = rxr = NULL;
 	}
@@ -1140,7 +1150,7 @@ rtap_tx_ring_follow(struct rtap_tx_queue *txq)
 	if ((gen & 1) == 0 || rte_eal_process_type() == RTE_PROC_PRIMARY ||
 	    (txr != NULL && txr->failed_gen == gen))
 		return NULL;
-	if (txr != NULL && (txr->q != txq || txr->ring.sq.ring_entries < txq->nb_desc)) {
+	if (txr != NULL && (txr->q != txq || txr->ring.sq.ring_entries <= txq->nb_desc)) {
 		rtap_tx_ring_free(txr);
 		*slot = txr = NULL;
 	}
