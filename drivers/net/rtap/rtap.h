@@ -592,8 +592,18 @@ rtap_ring_run_tasks(struct io_uring *ring)
 #define RTAP_QUEUE_GEN(q) \
 	rte_atomic_load_explicit(&(q)->gen, rte_memory_order_acquire)
 #define RTAP_QUEUE_STARTED(q)	((RTAP_QUEUE_GEN(q) & 1) != 0)
-/* Whether this process's ring r is set up for its queue's current start. */
-#define RTAP_RING_READY(r)	((r)->gen == RTAP_QUEUE_GEN((r)->q))
+/* Whether this process's ring is set up for its queue's current start. */
+static inline bool
+rtap_rxr_ready(const struct rtap_rx_ring *rxr)
+{
+	return rxr->gen == RTAP_QUEUE_GEN(rxr->q);
+}
+
+static inline bool
+rtap_txr_ready(const struct rtap_tx_ring *txr)
+{
+	return txr->gen == RTAP_QUEUE_GEN(txr->q);
+}
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 uint16_t rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 int rtap_tx_done_cleanup(void *queue, uint32_t free_cnt);

@@ -89,7 +89,7 @@ rtap_rx_queue_count(void *queue)
 	uint32_t frames;
 
 	/* A secondary has no ring of a queue before it polls it. */
-	if (rxr == NULL || !RTAP_RING_READY(rxr))
+	if (rxr == NULL || !rtap_rxr_ready(rxr))
 		return 0;
 	rtap_ring_completed(&rxr->ring, &frames);
 	return frames;
@@ -104,7 +104,7 @@ rtap_rx_descriptor_status(void *queue, uint16_t offset)
 
 	if (offset >= rxq->nb_desc)
 		return -EINVAL;
-	if (rxr == NULL || !RTAP_RING_READY(rxr))
+	if (rxr == NULL || !rtap_rxr_ready(rxr))
 		return RTE_ETH_RX_DESC_UNAVAIL;
 	completed = rtap_ring_completed(&rxr->ring, &frames);
 	if (offset < frames)
@@ -123,7 +123,7 @@ rtap_tx_descriptor_status(void *queue, uint16_t offset)
 
 	if (offset >= txq->nb_desc)
 		return -EINVAL;
-	if (txr == NULL || !RTAP_RING_READY(txr))
+	if (txr == NULL || !rtap_txr_ready(txr))
 		return RTE_ETH_TX_DESC_UNAVAIL;
 	completed = rtap_ring_completed(&txr->ring, NULL);
 	if (offset < txq->nb_desc - txr->inflight + completed)

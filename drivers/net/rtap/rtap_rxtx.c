@@ -360,7 +360,7 @@ bool
 rtap_rx_arm(struct rtap_rx_ring *rxr)
 {
 	/* A stopped queue's ring has no file: a read there would outlive the stop. */
-	if (!RTAP_RING_READY(rxr))
+	if (!rtap_rxr_ready(rxr))
 		return true;
 	if (rxr->draining)
 		return false;
@@ -449,7 +449,7 @@ rtap_tx_done_cleanup(void *queue, uint32_t free_cnt)
 	struct rtap_tx_ring *txr = rtap_txr(queue);
 
 	/* A stopped queue has nothing in flight: stopping reaps every write. */
-	if (txr == NULL || !RTAP_RING_READY(txr))
+	if (txr == NULL || !rtap_txr_ready(txr))
 		return 0;
 	return rtap_tx_reap(txr, free_cnt == 0 ? UINT_MAX : free_cnt);
 }
@@ -505,7 +505,7 @@ rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 		pmc->opaque[0] = IO_URING_READ_ONCE(*ring->cq.ktail);
 		pmc->fn = rtap_monitor_changed;
 	}
-	if (!RTAP_RING_READY(rxr) || rxr->draining || rxr->waiting == NULL ||
+	if (!rtap_rxr_ready(rxr) || rxr->draining || rxr->waiting == NULL ||
 	    io_uring_cq_ready(ring) != 0)
 		pmc->fn = rtap_monitor_busy;
 	return 0;
