@@ -196,7 +196,6 @@ struct rtap_rx_ring {
 	struct io_uring ring;
 	struct rtap_rx_queue *q;
 	uint32_t gen;		/* the start the ring is set up for, or RTAP_GEN_NONE */
-	uint32_t failed_gen;	/* a start this (secondary) process could not follow */
 	uint16_t inflight;	/* reads posted and not yet reaped */
 	bool draining;		/* frames are queued: read without waiting */
 	bool nowait;		/* RWF_NOWAIT reads work (tun, Linux 6.4+) */
@@ -225,7 +224,6 @@ struct rtap_tx_ring {
 	struct io_uring ring;
 	struct rtap_tx_queue *q;
 	uint32_t gen;		/* as in rtap_rx_ring */
-	uint32_t failed_gen;
 	uint16_t inflight;	/* writes posted and not yet reaped */
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	struct iovec iov[RTAP_IOV_BATCH];

@@ -801,6 +801,9 @@ rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc)
 
 struct rtap_rx_ring *rtap_rx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
 struct rtap_tx_ring *rtap_tx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+/* The start of each queue a secondary could not follow: not tried (and logged) every burst. */
+static uint32_t rtap_rx_failed[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+static uint32_t rtap_tx_failed[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
 
 /* The next generation of a queue: odd for a start, even for a stop, never 0. */
 static uint32_t
@@ -909,6 +912,8 @@ rtap_rings_free(uint16_t port_id)
 		if (rtap_tx_rings[port_id][i] != NULL)
 			rtap_tx_ring_free(rtap_tx_rings[port_id][i]);
 		rtap_tx_rings[port_id][i] = NULL;
+		rtap_rx_failed[port_id][i] = RTAP_GEN_NONE;
+		rtap_tx_failed[port_id][i] = RTAP_GEN_NONE;
 	}
 }
 
@@ -1113,8 +1118,10 @@ rtap_rx_ring_follow(struct rtap_rx_queue *rxq)
 	if (rxr != NULL)
 		rtap_rx_ring_stop(rxr);
 	if ((gen & 1) == 0 || rte_eal_process_type() == RTE_PROC_PRIMARY ||
-	    (rxr != NULL && rxr->failed_gen == gen))
+	    rtap_rx_failed[rxq->port_id][rxq->queue_id] == gen)
 		return NULL;
+	/* Failed until set up: a start that cannot be followed is tried, and logged, once. */
+	rtap_rx_failed[rxq->port_id][rxq->queue_id] = gen;
 	/* The primary set the queue up again since: the ring may be too small. */
 	if (rxr != NULL && (rxr->q != rxq || rxr->ring.sq.ring_entries <= rxq->nb_desc)) {
 		rtap_rx_ring_free(rxr);
@@ -1129,9 +1136,9 @@ rtap_rx_ring_follow(struct rtap_rx_queue *rxq)
 	if (rtap_rx_ring_start(rxr, rtap_queue_fd(rxq->port_id, rxq->queue_id, true)) < 0) {
 		PMD_LOG(ERR, "port %u Rx queue %u: cannot poll it from this process",
 			rxq->port_id, rxq->queue_id);
-		rxr->failed_gen = gen;
 		return NULL;
 	}
+	rtap_rx_failed[rxq->port_id][rxq->queue_id] = RTAP_GEN_NONE;
 	rxr->gen = gen;
 	return rxr;
 }
@@ -1148,8 +1155,10 @@ rtap_tx_ring_follow(struct rtap_tx_queue *txq)
 	if (txr != NULL)
 		rtap_tx_ring_stop(txr, txr->q == txq);
 	if ((gen & 1) == 0 || rte_eal_process_type() == RTE_PROC_PRIMARY ||
-	    (txr != NULL && txr->failed_gen == gen))
+	    rtap_tx_failed[txq->port_id][txq->queue_id] == gen)
 		return NULL;
+	/* Failed until set up: a start that cannot be followed is tried, and logged, once. */
+	rtap_tx_failed[txq->port_id][txq->queue_id] = gen;
 	if (txr != NULL && (txr->q != txq || txr->ring.sq.ring_entries <= txq->nb_desc)) {
 		rtap_tx_ring_free(txr);
 		*slot = txr = NULL;
@@ -1163,9 +1172,9 @@ rtap_tx_ring_follow(struct rtap_tx_queue *txq)
 	if (rtap_tx_ring_start(txr, rtap_queue_fd(txq->port_id, txq->queue_id, false)) < 0) {
 		PMD_LOG(ERR, "port %u Tx queue %u: cannot poll it from this process",
 			txq->port_id, txq->queue_id);
-		txr->failed_gen = gen;
 		return NULL;
 	}
+	rtap_tx_failed[txq->port_id][txq->queue_id] = RTAP_GEN_NONE;
 	txr->gen = gen;
 	return txr;
 }
