@@ -352,8 +352,10 @@ rtap_rx_filtered(const struct rtap_pmd *pmd, const struct rte_mbuf *mb)
 }
 
 /*
- * process_private: this process's TAP queue fds, all opened at probe; those
- * beyond nb_queue_fds are detached from the kernel's queue set.
+ * process_private: this process's TAP queue fds, all opened at probe (a
+ * secondary's lent by the primary at attach, rtap_mp.c); those beyond
+ * nb_queue_fds are detached from the kernel's queue set. The rings are not
+ * here but in rtap_rx_rings[] and rtap_tx_rings[]: one load from a burst.
  */
 struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
