@@ -34,6 +34,10 @@ ROWS = [
     ("tcp", "retrans", "TCP, offloads off: retransmits", "", False, None),
     ("tcp_offloads", "value", "TCP, offloads on", "Gbit/s", True, 5.0),
     ("tcp_offloads", "retrans", "TCP, offloads on: retransmits", "", False, None),
+    ("udp_gso", "value", "UDP, 64 KB GSO writes of 1400 B datagrams, received", "Gbit/s",
+     True, None),
+    ("udp_gso", "delivered_pct", "UDP GSO, share of the bytes sent received", "%", True,
+     None),
     ("tcp_csum_full", "value", "TCP, offloads on but LRO, complete Rx checksums (default)",
      "Gbit/s", True, None),
     ("tcp_csum_partial", "value", "TCP, offloads on but LRO, csum=partial", "Gbit/s", True,
@@ -50,7 +54,7 @@ ROWS = [
 # Bars of the chart: rtap and net_af_packet against net_tap, >1 is better.
 CHART = [("tx64", "Tx 64B"), ("tx1500", "Tx 1500B"), ("tx1500_3seg", "Tx 3-seg"),
          ("rx64", "Rx 64B"), ("fwd_udp64", "Fwd UDP"), ("tcp", "TCP"),
-         ("tcp_offloads", "TCP offl."), ("ovs_tcp", "OVS TCP"), ("ping_idle", "ping (inv.)")]
+         ("tcp_offloads", "TCP offl."), ("udp_gso", "UDP GSO"), ("ovs_tcp", "OVS TCP"), ("ping_idle", "ping (inv.)")]
 
 
 def load(path):

@@ -271,22 +271,49 @@ probe_offloads() { # driver
 	for o in TCP_LRO TCP_CKSUM UDP_CKSUM IPV4_CKSUM SCATTER; do
 		grep -q "Per Port.* $o\|Per Queue.* $o" <<<"$rx" && want+=("rx_$o")
 	done
-	for o in TCP_TSO TCP_CKSUM UDP_CKSUM IPV4_CKSUM; do
+	for o in TCP_TSO UDP_TSO TCP_CKSUM UDP_CKSUM IPV4_CKSUM; do
 		grep -q "Per Port.* $o\|Per Queue.* $o" <<<"$tx" && want+=("tx_$o")
 	done
 	capa[$1]="${want[*]}"
 }
 
-# TCP with every offload the driver has (but LRO where lro is 0): testpmd's
-# csum engine sets the Tx flags (checksums, TSO) on what it forwards. A 64 KB
-# LRO frame fits two 32 KB mbufs (doc/guides/nics/rtap.rst, "Mbuf sizing");
-# every driver gets the same pool and rings here.
-bench_tcp_offloads() { # rep driver test lro
-	local rep=$1 drv=$2 test=$3 lro=$4 c=" ${capa[$2]} " args=() rxo=0 txo=$((0x8000)) names=()
-	case $c in *" tx_TCP_TSO "* | *" rx_TCP_LRO "* | *" tx_TCP_CKSUM "*) ;;
+# UDP with segmentation offload (bench/udp_gso.py): 64 KB UDP_SEGMENT writes
+# from namespace 1, read with UDP_GRO in namespace 2, bytes received a second.
+bench_udp() { # rep driver test dst offloads
+	local rep=$1 drv=$2 test=$3 dst=$4 offl=$5 spid sent got
+	ip netns exec "$ns2" taskset -c 0 timeout $((secs + 30)) /usr/bin/python3 bench/udp_gso.py \
+		recv "$dst" "$secs" >"$work/udp-r" 2>&1 &
+	spid=$!
+	RTAP_PIDS+=("$spid")
+	for ((i = 0; i < 50; i++)); do
+		grep -q listening "$work/udp-r" && break
+		sleep 0.1
+	done
+	sent=$(ip netns exec "$ns1" taskset -c 0 /usr/bin/python3 bench/udp_gso.py send "$dst" "$secs") ||
+		rtap_die "$drv $test: the sender failed"
+	wait "$spid" || { cat "$work/udp-r" >&2; rtap_die "$drv $test: the receiver failed"; }
+	rtap_forget_pid "$spid"
+	got=$(tail -1 "$work/udp-r")
+	local gbps pct
+	gbps=$(awk -v b="$got" -v s="$secs" 'BEGIN { printf "%.3f", b * 8 / s / 1e9 }')
+	pct=$(awk -v g="$got" -v s="$sent" 'BEGIN { printf "%.1f", s ? 100 * g / s : 0 }')
+	row "$rep" "$drv" "$test" "$gbps" Gbit/s "" "$pct" "" "" "" "" "$offl"
+	rtap_log "  $drv $test: $gbps Gbit/s received, $pct % of what was sent${offl:+ (offloads $offl)}"
+}
+
+# TCP (or UDP with GSO, proto udp) with every offload the driver has (but LRO
+# where lro is 0): testpmd's csum engine sets the Tx flags (checksums, TSO,
+# USO) on what it forwards. A 64 KB LRO frame fits two 32 KB mbufs
+# (doc/guides/nics/rtap.rst, "Mbuf sizing"); every driver gets the same pool
+# and rings here.
+bench_offloads() { # rep driver test lro [proto]
+	local rep=$1 drv=$2 test=$3 lro=$4 proto=${5:-tcp} c=" ${capa[$2]} " args=() rxo=0
+	local txo=$((0x8000)) names=() segsz=1448
+	case $proto$c in tcp*" tx_TCP_TSO "* | tcp*" rx_TCP_LRO "* | tcp*" tx_TCP_CKSUM "*) ;;
+	udp*" tx_UDP_TSO "* | udp*" rx_TCP_LRO "* | udp*" tx_UDP_CKSUM "*) ;;
 	*)
 		row "$rep" "$drv" "$test" "" skipped "" "" "" "" "" "" none
-		rtap_log "  $drv $test: skipped, the driver advertises no TSO, LRO or TCP checksum"
+		rtap_log "  $drv $test: skipped, the driver advertises no segmentation or $proto checksum offload"
 		return ;;
 	esac
 	[ "$lro" = 0 ] || case $c in *" rx_TCP_LRO "*) rxo=$((rxo | 0x10)); names+=(lro) ;; esac
@@ -298,20 +325,25 @@ bench_tcp_offloads() { # rep driver test lro
 	case $c in *" tx_IPV4_CKSUM "*) txo=$((txo | 0x2)) ;; esac
 	case $c in *" tx_UDP_CKSUM "*) txo=$((txo | 0x4)) ;; esac
 	case $c in *" tx_TCP_TSO "*) txo=$((txo | 0x20)); names+=(tso) ;; esac
+	if [ "$proto" = udp ]; then
+		# Datagrams cut again at the sender's size: bench/udp_gso.py.
+		segsz=1400
+		case $c in *" tx_UDP_TSO "*) txo=$((txo | 0x40)); names+=(uso) ;; esac
+	fi
 	args=(--rx-offloads="$(printf '0x%x' $rxo)" --tx-offloads="$(printf '0x%x' $txo)"
 	      --eth-peer="0,$mac0" --eth-peer="1,$mac1" --forward-mode=csum
 	      --mbuf-size=$((32768 + 128)) --total-num-mbufs=4096 --rxd=256 --txd=256)
 	[ $((rxo & 0x10)) = 0 ] || args+=(--enable-lro)
 	tpmd_launch "$drv" "r$rep-$drv-$test" "${args[@]}"
-	if [ $((txo & 0x20)) != 0 ]; then
+	if [ $((txo & 0x60)) != 0 ]; then
 		rtap_tpmd_cmd "port stop all" >/dev/null
-		rtap_tpmd_cmd "tso set 1448 0" >/dev/null
-		rtap_tpmd_cmd "tso set 1448 1" >/dev/null
+		rtap_tpmd_cmd "tso set $segsz 0" >/dev/null
+		rtap_tpmd_cmd "tso set $segsz 1" >/dev/null
 		rtap_tpmd_cmd "port start all" >/dev/null
 	fi
 	tpmd_plumb "$drv"
 	rtap_tpmd_cmd start >/dev/null
-	bench_tcp "$rep" "$drv" "$test" "$ip1" "$(IFS=+; echo "${names[*]}")"
+	bench_$proto "$rep" "$drv" "$test" "$ip1" "$(IFS=+; echo "${names[*]}")"
 	rtap_tpmd_cmd stop >/dev/null
 	tpmd_done "r$rep-$drv-$test"
 }
@@ -352,11 +384,12 @@ bench_driver() { # rep driver
 	bench_tcp "$rep" "$drv" tcp "$ip1" ""
 	rtap_tpmd_cmd stop >/dev/null
 	tpmd_done "r$rep-$drv"
-	bench_tcp_offloads "$rep" "$drv" tcp_offloads 1
+	bench_offloads "$rep" "$drv" tcp_offloads 1
+	bench_offloads "$rep" "$drv" udp_gso 1 udp
 	if [ "$drv" = rtap ]; then
 		# The checksum paths without LRO: complete sums (the default) or partial.
-		bench_tcp_offloads "$rep" "$drv" tcp_csum_full 0
-		rtap_devargs=,csum=partial bench_tcp_offloads "$rep" "$drv" tcp_csum_partial 0
+		bench_offloads "$rep" "$drv" tcp_csum_full 0
+		rtap_devargs=,csum=partial bench_offloads "$rep" "$drv" tcp_csum_partial 0
 	fi
 	[ "$drv" = af_packet ] || bench_ovs "$rep" "$drv"
 }

@@ -6,7 +6,8 @@
  *
  *   rtap_testapp <EAL args> -- [--pool-size N] [--mbuf-size N]
  *
- * With --proc-type=secondary it attaches to a running test app's ports and pool.
+ * With --proc-type=secondary it attaches to a running test app's ports and pool,
+ * and its rx/tx commands poll the queues they name (the primary polls others).
  *
  * Every command answers zero or more data lines, then "ok [values]" or
  * "err <errno> <text>". Ports are referred to by port id. Values are decimal

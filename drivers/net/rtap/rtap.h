@@ -164,50 +164,98 @@ rtap_count(rtap_counter_t *c, uint64_t n)
 				  rte_memory_order_relaxed);
 }
 
+/*
+ * A queue lives in two parts. The one ethdev holds (dev->data->rx_queues[],
+ * in memory every process shares) has the configuration the primary's start
+ * writes and the counters, so the statistics add up whichever process polls
+ * it. Its io_uring ring and requests in flight are the polling process's own
+ * (an io_uring's mappings are process-local): see struct rtap_rx_ring.
+ */
 struct rtap_rx_queue {
-	struct io_uring ring;
 	struct rte_mempool *mb_pool;
 	const struct rtap_pmd *pmd;	/* for the multicast list (rtap_filter.c) */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t nb_desc;	/* most reads one burst posts */
-	uint16_t inflight;	/* reads posted and not yet reaped */
+	/*
+	 * Odd while the queue is started: a start writes the fields below, then
+	 * the new generation (release), which any process's burst compares with
+	 * the one its ring was set up for (acquire). Never 0 (RTAP_GEN_NONE).
+	 */
+	RTE_ATOMIC(uint32_t) gen;
 	uint32_t frame_size;	/* the longest frame accepted, vnet header excluded */
-	/* Set by the control thread once the ring is ready, read by the polling one. */
-	RTE_ATOMIC(bool) started;
-	bool draining;		/* frames are queued: read without waiting */
-	bool nowait;		/* RWF_NOWAIT reads work (tun, Linux 6.4+) */
-	int fd;			/* the TAP queue fd: readv drain without nowait */
-	bool detached;		/* the kernel interface is gone (-EBADFD) */
-	bool l3;		/* net_rtun: IP packets, no Ethernet header */
 	uint32_t min_frame;	/* shorter frames are runts */
-	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
-	uint16_t nb_spare;
-	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
+	bool l3;		/* net_rtun: IP packets, no Ethernet header */
 	uint64_t offloads;	/* RTE_ETH_RX_OFFLOAD_* enabled */
 	uint64_t rss_hf;	/* flow types hashed, 0 without RTE_ETH_RX_OFFLOAD_RSS_HASH */
 	uint32_t rss_key[RTAP_RSS_KEY_LEN / sizeof(uint32_t)];	/* as rte_softrss_be() takes it */
-	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
 	struct rtap_rx_stats stats;	/* written by the polling lcore only */
 	struct rtap_rx_stats stats_base;	/* stats at the last reset (rtap_stats.c) */
+};
+
+/* The part of an Rx queue that belongs to the process polling it. */
+struct rtap_rx_ring {
+	struct io_uring ring;
+	struct rtap_rx_queue *q;
+	uint32_t gen;		/* the start the ring is set up for, or RTAP_GEN_NONE */
+	uint16_t inflight;	/* reads posted and not yet reaped */
+	bool draining;		/* frames are queued: read without waiting */
+	bool nowait;		/* RWF_NOWAIT reads work (tun, Linux 6.4+) */
+	bool detached;		/* the kernel interface is gone (-EBADFD) */
+	int fd;			/* the TAP queue fd: readv drain without nowait */
+	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
+	uint16_t nb_spare;
+	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
+	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	struct iovec iov[RTAP_IOV_BATCH];
 };
 
+/* Shared, as struct rtap_rx_queue. */
 struct rtap_tx_queue {
-	struct io_uring ring;
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t nb_desc;	/* writes allowed in flight */
-	uint16_t inflight;	/* writes posted and not yet reaped */
-	RTE_ATOMIC(bool) started;	/* as in rtap_rx_queue */
+	RTE_ATOMIC(uint32_t) gen;	/* as in rtap_rx_queue */
 	bool l3;		/* as in rtap_rx_queue */
-	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	bool deferred_start;
 	struct rtap_tx_stats stats;	/* written by the polling lcore only */
 	struct rtap_tx_stats stats_base;	/* stats at the last reset (rtap_stats.c) */
+};
+
+/* The polling process's own, as struct rtap_rx_ring. */
+struct rtap_tx_ring {
+	struct io_uring ring;
+	struct rtap_tx_queue *q;
+	uint32_t gen;		/* as in rtap_rx_ring */
+	uint16_t inflight;	/* writes posted and not yet reaped */
+	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	struct iovec iov[RTAP_IOV_BATCH];
 };
+
+/* A ring set up for no start; no queue's generation ever is. */
+#define RTAP_GEN_NONE	0u
+/* A queue set up and never started. */
+#define RTAP_GEN_INIT	2u
+
+/*
+ * This process's rings, by port and queue: static storage is the process's
+ * own, so a burst reaches its ring from the shared queue with one load.
+ */
+extern struct rtap_rx_ring *rtap_rx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+extern struct rtap_tx_ring *rtap_tx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+
+static inline struct rtap_rx_ring *
+rtap_rxr(const struct rtap_rx_queue *rxq)
+{
+	return rtap_rx_rings[rxq->port_id][rxq->queue_id];
+}
+
+static inline struct rtap_tx_ring *
+rtap_txr(const struct rtap_tx_queue *txq)
+{
+	return rtap_tx_rings[txq->port_id][txq->queue_id];
+}
 
 /*
  * Multicast the kernel's filter passes, checked by Rx only when the kernel
@@ -333,8 +381,10 @@ rtap_l3_ptype(const struct rte_mbuf *m)
 }
 
 /*
- * process_private: this process's TAP queue fds, all opened at probe; those
- * beyond nb_queue_fds are detached from the kernel's queue set.
+ * process_private: this process's TAP queue fds, all opened at probe (a
+ * secondary's lent by the primary at attach, rtap_mp.c); those beyond
+ * nb_queue_fds are detached from the kernel's queue set. The rings are not
+ * here but in rtap_rx_rings[] and rtap_tx_rings[]: one load from a burst.
  */
 struct rtap_proc {
 	int fds[RTAP_MAX_QUEUES];
@@ -546,12 +596,18 @@ struct rte_vdev_device;
 int rtap_mp_init(void);
 int rtap_secondary_probe(struct rte_vdev_device *vdev);
 int rtap_secondary_remove(struct rte_eth_dev *dev);
-/* Close this process's fds of the port, not while the primary lends one. */
+/* Close this process's fds of the port, not while the primary lends them. */
 void rtap_proc_free(struct rte_eth_dev *dev);
-/* The port name a request for a TAP fd names, or NULL if malformed. Pure. */
-const char *rtap_mp_req_name(const struct rte_mp_msg *req);
-/* The fd a reply lends, or a negative errno (-EBADMSG if malformed). Pure. */
-int rtap_mp_reply_fd(const struct rte_mp_msg *reply);
+/*
+ * The port name a request for TAP fds names, and in first the first fd it
+ * wants; NULL if malformed. Pure.
+ */
+const char *rtap_mp_req_parse(const struct rte_mp_msg *req, uint32_t *first);
+/*
+ * How many fds a reply to a request for fds first.. lends, with the port's
+ * total in total, or a negative errno (-EBADMSG if malformed). Pure.
+ */
+int rtap_mp_reply_parse(const struct rte_mp_msg *reply, uint32_t first, uint32_t *total);
 
 /* Complete the requests the kernel flagged as ready (IORING_SETUP_TASKRUN_FLAG). */
 static inline void
@@ -563,13 +619,25 @@ rtap_ring_run_tasks(struct io_uring *ring)
 
 /* rtap_rxtx.c */
 /*
- * A start publishes the queue's ring (release) to the thread polling it
- * (acquire). A stop relies on the application: the queue is quiet by then.
+ * A start publishes the queue's configuration with its generation (release)
+ * to the thread polling it, in whichever process (acquire). A stop relies on
+ * the application: the queue is quiet by then.
  */
-#define RTAP_QUEUE_STARTED(q) \
-	rte_atomic_load_explicit(&(q)->started, rte_memory_order_acquire)
-#define RTAP_QUEUE_SET_STARTED(q, on) \
-	rte_atomic_store_explicit(&(q)->started, (on), rte_memory_order_release)
+#define RTAP_QUEUE_GEN(q) \
+	rte_atomic_load_explicit(&(q)->gen, rte_memory_order_acquire)
+#define RTAP_QUEUE_STARTED(q)	((RTAP_QUEUE_GEN(q) & 1) != 0)
+/* Whether this process's ring is set up for its queue's current start. */
+static inline bool
+rtap_rxr_ready(const struct rtap_rx_ring *rxr)
+{
+	return rxr->gen == RTAP_QUEUE_GEN(rxr->q);
+}
+
+static inline bool
+rtap_txr_ready(const struct rtap_tx_ring *txr)
+{
+	return txr->gen == RTAP_QUEUE_GEN(txr->q);
+}
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 uint16_t rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts);
 int rtap_tx_done_cleanup(void *queue, uint32_t free_cnt);
@@ -581,7 +649,9 @@ int rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_
 			unsigned int socket_id, const struct rte_eth_txconf *tx_conf);
 void rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id);
 void rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id);
-bool rtap_rx_arm(struct rtap_rx_queue *rxq);
+bool rtap_rx_arm(struct rtap_rx_ring *rxr);
+/* Free this process's rings of the port (a secondary's close). */
+void rtap_rings_free(uint16_t port_id);
 int rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id);
 int rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id);
 int rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id);

@@ -173,7 +173,7 @@ rtap_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
 		/*
 		 * An interface that outlives the port (persist, or a secondary
-		 * still holding a fd) gets back the length it had. One deleted
+		 * still holding its fds) gets back the length it had. One deleted
 		 * from outside has no name left (TUNGETIFF fails): nothing to do.
 		 */
 		if (pmd->txqlen_set && pmd->txqlen_orig > 0 && proc != NULL &&

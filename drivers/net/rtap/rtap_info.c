@@ -88,12 +88,13 @@ rtap_ring_completed(struct io_uring *ring, uint32_t min_frame, uint32_t *frames)
 rtap_rx_queue_count_t
 rtap_rx_queue_count(void *queue)
 {
-	struct rtap_rx_queue *rxq = queue;
+	struct rtap_rx_ring *rxr = rtap_rxr(queue);
 	uint32_t frames;
 
-	if (!RTAP_QUEUE_STARTED(rxq))
+	/* A secondary has no ring of a queue before it polls it. */
+	if (rxr == NULL || !rtap_rxr_ready(rxr))
 		return 0;
-	rtap_ring_completed(&rxq->ring, rxq->min_frame, &frames);
+	rtap_ring_completed(&rxr->ring, rxr->q->min_frame, &frames);
 	return frames;
 }
 
@@ -101,16 +102,17 @@ int
 rtap_rx_descriptor_status(void *queue, uint16_t offset)
 {
 	struct rtap_rx_queue *rxq = queue;
+	struct rtap_rx_ring *rxr = rtap_rxr(rxq);
 	uint32_t completed, frames;
 
 	if (offset >= rxq->nb_desc)
 		return -EINVAL;
-	if (!RTAP_QUEUE_STARTED(rxq))
+	if (rxr == NULL || !rtap_rxr_ready(rxr))
 		return RTE_ETH_RX_DESC_UNAVAIL;
-	completed = rtap_ring_completed(&rxq->ring, rxq->min_frame, &frames);
+	completed = rtap_ring_completed(&rxr->ring, rxq->min_frame, &frames);
 	if (offset < frames)
 		return RTE_ETH_RX_DESC_DONE;
-	if (offset < frames + rxq->inflight - completed)
+	if (offset < frames + rxr->inflight - completed)
 		return RTE_ETH_RX_DESC_AVAIL;
 	return RTE_ETH_RX_DESC_UNAVAIL;
 }
@@ -119,14 +121,15 @@ int
 rtap_tx_descriptor_status(void *queue, uint16_t offset)
 {
 	struct rtap_tx_queue *txq = queue;
+	struct rtap_tx_ring *txr = rtap_txr(txq);
 	uint32_t completed;
 
 	if (offset >= txq->nb_desc)
 		return -EINVAL;
-	if (!RTAP_QUEUE_STARTED(txq))
+	if (txr == NULL || !rtap_txr_ready(txr))
 		return RTE_ETH_TX_DESC_UNAVAIL;
-	completed = rtap_ring_completed(&txq->ring, 0, NULL);
-	if (offset < txq->nb_desc - txq->inflight + completed)
+	completed = rtap_ring_completed(&txr->ring, 0, NULL);
+	if (offset < txq->nb_desc - txr->inflight + completed)
 		return RTE_ETH_TX_DESC_DONE;
 	return RTE_ETH_TX_DESC_FULL;
 }

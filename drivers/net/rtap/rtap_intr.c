@@ -45,9 +45,9 @@ rtap_rx_intr_uninstall(struct rte_eth_dev *dev)
 	rte_intr_max_intr_set(intr, nb_efd);
 	rte_intr_efd_disable(intr);
 	for (i = 0; i < nb_efd; i++) {
-		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+		struct rtap_rx_ring *rxr = rtap_rxr(dev->data->rx_queues[i]);
 
-		io_uring_unregister_eventfd(&rxq->ring);
+		io_uring_unregister_eventfd(&rxr->ring);
 		close(rte_intr_efds_index_get(intr, i));
 		rte_intr_efds_index_set(intr, i, -1);
 	}
@@ -74,14 +74,14 @@ rtap_rx_intr_install(struct rte_eth_dev *dev)
 		return -ENOMEM;
 	}
 	for (i = 0; i < nb_rxq; i++) {
-		struct rtap_rx_queue *rxq = dev->data->rx_queues[i];
+		struct rtap_rx_ring *rxr = rtap_rxr(dev->data->rx_queues[i]);
 		int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
 		if (efd < 0) {
 			ret = -errno;
 			goto error;
 		}
-		ret = io_uring_register_eventfd(&rxq->ring, efd);
+		ret = io_uring_register_eventfd(&rxr->ring, efd);
 		if (ret < 0) {
 			close(efd);
 			goto error;
@@ -91,7 +91,7 @@ rtap_rx_intr_install(struct rte_eth_dev *dev)
 		/* Counts the installed eventfds, for the error path too. */
 		rte_intr_nb_efd_set(intr, i + 1);
 		/* Muted until the application arms it. */
-		ret = io_uring_cq_eventfd_toggle(&rxq->ring, false);
+		ret = io_uring_cq_eventfd_toggle(&rxr->ring, false);
 		if (ret < 0)
 			goto error;
 	}
@@ -105,8 +105,11 @@ error:
 	return ret;
 }
 
-/* The queue whose Rx interrupt the application arms, NULL when it has none. */
-static struct rtap_rx_queue *
+/*
+ * The ring of the queue whose Rx interrupt the application arms, NULL when it
+ * has none. The primary's: Rx interrupts are not offered to a secondary.
+ */
+static struct rtap_rx_ring *
 rtap_rx_intr_queue(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	if (queue_id >= rte_intr_nb_efd_get(dev->intr_handle)) {
@@ -114,23 +117,23 @@ rtap_rx_intr_queue(struct rte_eth_dev *dev, uint16_t queue_id)
 			dev->data->port_id);
 		return NULL;
 	}
-	return dev->data->rx_queues[queue_id];
+	return rtap_rxr(dev->data->rx_queues[queue_id]);
 }
 
 int
 rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id)
 {
-	struct rtap_rx_queue *rxq = rtap_rx_intr_queue(dev, queue_id);
+	struct rtap_rx_ring *rxr = rtap_rx_intr_queue(dev, queue_id);
 	int ret;
 
-	if (rxq == NULL)
+	if (rxr == NULL)
 		return -EINVAL;
-	ret = io_uring_cq_eventfd_toggle(&rxq->ring, true);
+	ret = io_uring_cq_eventfd_toggle(&rxr->ring, true);
 	if (ret < 0)
 		return ret;
 	/* Order the flag store before the look at the tail: see the top. */
 	rte_atomic_thread_fence(rte_memory_order_seq_cst);
-	if (!rtap_rx_arm(rxq) || io_uring_cq_ready(&rxq->ring) > 0)
+	if (!rtap_rx_arm(rxr) || io_uring_cq_ready(&rxr->ring) > 0)
 		eventfd_write(rte_intr_efds_index_get(dev->intr_handle, queue_id), 1);
 	return 0;
 }
@@ -138,9 +141,9 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t queue_id)
 int
 rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t queue_id)
 {
-	struct rtap_rx_queue *rxq = rtap_rx_intr_queue(dev, queue_id);
+	struct rtap_rx_ring *rxr = rtap_rx_intr_queue(dev, queue_id);
 
-	if (rxq == NULL)
+	if (rxr == NULL)
 		return -EINVAL;
-	return io_uring_cq_eventfd_toggle(&rxq->ring, false);
+	return io_uring_cq_eventfd_toggle(&rxr->ring, false);
 }

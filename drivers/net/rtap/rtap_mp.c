@@ -3,21 +3,32 @@
  *
  * Secondary processes.
  *
- * A secondary attaches to the port the primary created and may read it:
- * device info, link state, basic and extended statistics (the counters live in
- * the queues, in shared memory), and reset the statistics; dpdk-proc-info and
- * telemetry use nothing else. Link state and the kernel's drop counter are
- * read through a TAP fd the primary passes over the EAL IPC channel (the
- * interface may be in a namespace the secondary cannot name).
+ * A secondary attaches to a port the primary created and may read it (device
+ * info, link state, basic and extended statistics, queue information, which
+ * is what dpdk-proc-info and telemetry use), reset its statistics, and poll
+ * any of its queues: Rx and Tx bursts, queue count and descriptor status.
+ * Every other operation fails with -ENOTSUP: the primary owns configure,
+ * start and stop, Rx interrupts, monitoring and the filters.
  *
- * Rx and Tx are refused: the queues' io_uring rings live in the primary (a
- * ring cannot be shared between processes). The bursts of a secondary return
- * 0 and say why once; close releases the lent fd; every other operation fails
- * with -ENOTSUP.
+ * At attach the primary passes the secondary every TAP queue fd of the port
+ * over the EAL IPC channel (the interface may be in a namespace the
+ * secondary cannot name), RTE_MP_MAX_FD_NUM a message. Those fds also carry
+ * link state and the kernel's drop counter.
+ *
+ * A queue's configuration and counters are shared (rtap.h, struct
+ * rtap_rx_queue), so the statistics add up across processes; its io_uring
+ * ring is the polling process's own. A secondary sets its ring of a queue up
+ * at its first burst after each start of the queue, and gives it up at its
+ * first burst after a stop: bursts return 0 in between. Its close cancels
+ * what its rings still have in flight and closes its rings and fds; the
+ * primary's are untouched. As everywhere in DPDK, one process polls a queue
+ * at a time, the primary stops a queue only once its poller is quiet, and a
+ * secondary attaches once the primary has configured the port (ethdev keeps
+ * the queue array the port had at attach).
  *
  * The primary serves requests on EAL's IPC thread, from any process that can
  * reach its socket: a request is checked before it is read, and only an rtap
- * port that is not being closed lends its fd.
+ * port that is not being closed lends its fds.
  */
 
 #include <errno.h>
@@ -33,46 +44,9 @@
 
 #include "rtap.h"
 
-static inline void
-rtap_secondary_refuse(void)
-{
-	static bool logged;
-
-	if (!logged) {
-		logged = true;
-		PMD_LOG(ERR, "Rx/Tx from a secondary process is not supported: "
-			"the TAP queues and io_uring rings belong to the primary");
-	}
-}
-
-/* Both directions: the same signature and the same refusal. */
-static uint16_t
-rtap_secondary_burst(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unused,
-		     uint16_t nb_pkts __rte_unused)
-{
-	rtap_secondary_refuse();
-	return 0;
-}
-
 /*
- * The rings are mapped in the primary only. Since 25.11 ethdev calls these
- * ops without checking for NULL, so a secondary must have them.
- */
-static rtap_rx_queue_count_t
-rtap_secondary_queue_count(void *queue __rte_unused)
-{
-	return (rtap_rx_queue_count_t)-ENOTSUP;
-}
-
-static int
-rtap_secondary_descriptor_status(void *queue __rte_unused, uint16_t offset __rte_unused)
-{
-	return -ENOTSUP;
-}
-
-/*
- * Serialises the primary lending a port's fd with the port's fds being closed:
- * an fd closed, and maybe reused, between the lookup and the send would lend
+ * Serialises the primary lending a port's fds with their being closed: an
+ * fd closed, and maybe reused, between the lookup and the send would lend
  * whatever it has become.
  */
 static pthread_mutex_t rtap_mp_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -90,10 +64,11 @@ rtap_proc_free(struct rte_eth_dev *dev)
 	rte_free(proc);
 }
 
-/* The secondary's own: the lent fd keeps a non-persistent interface alive. */
+/* The secondary's own: its rings, and the fds that keep a non-persistent interface alive. */
 static int
 rtap_secondary_close(struct rte_eth_dev *dev)
 {
+	rtap_rings_free(dev->data->port_id);
 	rtap_proc_free(dev);
 	return 0;
 }
@@ -103,60 +78,94 @@ static const struct eth_dev_ops rtap_secondary_ops = {
 	RTAP_READ_OPS,
 };
 
-#define RTAP_MP_CTL_FD	"rtap_ctl_fd"
+/*
+ * Request: the first fd wanted (uint32_t), then the port's name with its
+ * terminator ending the param. Reply: struct rtap_mp_fds_reply, and fds
+ * first.. of the port's RTAP_MAX_QUEUES, as many as a message carries.
+ */
+#define RTAP_MP_FDS		"rtap_queue_fds"
+#define RTAP_MP_NAME_OFF	sizeof(uint32_t)
+
+struct rtap_mp_fds_reply {
+	int32_t err;		/* 0, or a negative errno and no fd */
+	uint32_t first;		/* as requested */
+	uint32_t total;		/* fds the port has */
+};
 
 const char *
-rtap_mp_req_name(const struct rte_mp_msg *req)
+rtap_mp_req_parse(const struct rte_mp_msg *req, uint32_t *first)
 {
-	const char *name = (const char *)req->param;
+	const char *name = (const char *)req->param + RTAP_MP_NAME_OFF;
+	size_t name_len;
 
-	if (req->len_param < 2 || req->len_param > RTE_MP_MAX_PARAM_LEN ||
-	    req->num_fds != 0 || strnlen(name, req->len_param) != (size_t)req->len_param - 1)
+	if (req->len_param < (int)RTAP_MP_NAME_OFF + 2 || req->len_param > RTE_MP_MAX_PARAM_LEN ||
+	    req->num_fds != 0)
+		return NULL;
+	name_len = req->len_param - RTAP_MP_NAME_OFF;
+	if (strnlen(name, name_len) != name_len - 1)
+		return NULL;
+	memcpy(first, req->param, sizeof(*first));
+	if (*first >= RTAP_MAX_QUEUES)
 		return NULL;
 	return name;
 }
 
 int
-rtap_mp_reply_fd(const struct rte_mp_msg *reply)
+rtap_mp_reply_parse(const struct rte_mp_msg *reply, uint32_t first, uint32_t *total)
 {
-	int32_t err;
+	struct rtap_mp_fds_reply rep;
+	int i;
 
-	if (reply->len_param != sizeof(err) || reply->num_fds < 0 ||
+	if (reply->len_param != sizeof(rep) || reply->num_fds < 0 ||
 	    reply->num_fds > RTE_MP_MAX_FD_NUM)
 		return -EBADMSG;
-	memcpy(&err, reply->param, sizeof(err));
-	if (err == 0 && reply->num_fds == 1 && reply->fds[0] >= 0)
-		return reply->fds[0];
-	if (err < 0 && reply->num_fds == 0)
-		return err;
-	return -EBADMSG;
+	memcpy(&rep, reply->param, sizeof(rep));
+	if (rep.err < 0)
+		return reply->num_fds == 0 ? rep.err : -EBADMSG;
+	if (rep.err != 0 || rep.first != first || rep.total == 0 ||
+	    rep.total > RTAP_MAX_QUEUES || first >= rep.total ||
+	    (uint32_t)reply->num_fds != RTE_MIN(rep.total - first, (uint32_t)RTE_MP_MAX_FD_NUM))
+		return -EBADMSG;
+	for (i = 0; i < reply->num_fds; i++)
+		if (reply->fds[i] < 0)
+			return -EBADMSG;
+	*total = rep.total;
+	return reply->num_fds;
 }
 
-/* Primary, EAL IPC thread: lend the named port's control fd. */
+/* Primary, EAL IPC thread: lend the named port's TAP fds from the one asked for. */
 static int
-rtap_mp_ctl_fd(const struct rte_mp_msg *req, const void *peer)
+rtap_mp_fds(const struct rte_mp_msg *req, const void *peer)
 {
-	struct rte_mp_msg reply = { .len_param = sizeof(int32_t) };
-	const char *name = rtap_mp_req_name(req);
+	struct rte_mp_msg reply = { .len_param = sizeof(struct rtap_mp_fds_reply) };
+	struct rtap_mp_fds_reply rep = { .err = -EINVAL };
+	const char *name = rtap_mp_req_parse(req, &rep.first);
+	const struct rtap_proc *proc;
 	struct rte_eth_dev *dev;
-	int32_t err = name == NULL ? -EINVAL : -ENODEV;
 	int i, ret;
 
 	/* A request carries no fd: any it brought would stay open here. */
 	for (i = 0; i < req->num_fds && i < RTE_MP_MAX_FD_NUM; i++)
 		if (req->fds[i] >= 0)
 			close(req->fds[i]);
-	rte_strscpy(reply.name, RTAP_MP_CTL_FD, sizeof(reply.name));
-	/* Held until the reply holds its own reference to the fd (sendmsg). */
+	rte_strscpy(reply.name, RTAP_MP_FDS, sizeof(reply.name));
+	/* Held until the reply holds its own references to the fds (sendmsg). */
 	pthread_mutex_lock(&rtap_mp_lock);
 	dev = name != NULL ? rte_eth_dev_allocated(name) : NULL;
+	if (name != NULL)
+		rep.err = -ENODEV;
 	/* Another driver's process_private is not ours to read. */
 	if (dev != NULL && rtap_dev_is_rtap(dev) && dev->process_private != NULL) {
-		reply.fds[0] = rtap_ctl_fd(dev);
-		reply.num_fds = 1;
-		err = 0;
+		proc = dev->process_private;
+		rep.err = 0;
+		rep.total = RTAP_MAX_QUEUES;
+		reply.num_fds = RTE_MIN(RTAP_MAX_QUEUES - rep.first, (uint32_t)RTE_MP_MAX_FD_NUM);
+		for (i = 0; i < reply.num_fds; i++)
+			reply.fds[i] = proc->fds[rep.first + i];
 	}
-	memcpy(reply.param, &err, sizeof(err));
+	if (rep.err < 0)
+		rep.first = 0;
+	memcpy(reply.param, &rep, sizeof(rep));
 	ret = rte_mp_reply(&reply, peer);
 	pthread_mutex_unlock(&rtap_mp_lock);
 	return ret;
@@ -165,7 +174,7 @@ rtap_mp_ctl_fd(const struct rte_mp_msg *req, const void *peer)
 int
 rtap_mp_init(void)
 {
-	int ret = rte_mp_action_register(RTAP_MP_CTL_FD, rtap_mp_ctl_fd);
+	int ret = rte_mp_action_register(RTAP_MP_FDS, rtap_mp_fds);
 
 	/* ENOTSUP: no IPC (--in-memory), so no secondary either. */
 	if (ret < 0 && rte_errno != EEXIST && rte_errno != ENOTSUP) {
@@ -175,32 +184,40 @@ rtap_mp_init(void)
 	return 0;
 }
 
+/*
+ * Ask the primary for fds first.. of the port into fds[]: how many came, or a
+ * negative errno. Whatever a malformed reply brought is closed.
+ */
 static int
-rtap_mp_get_ctl_fd(const char *name)
+rtap_mp_get_fds(const char *name, uint32_t first, int fds[RTAP_MAX_QUEUES], uint32_t *total)
 {
 	struct rte_mp_msg req = { 0 };
 	struct rte_mp_reply reply = { 0 };
 	struct timespec timeout = { .tv_sec = 5 };
 	const struct rte_mp_msg *msg;
-	int fd, i;
+	size_t len = strlen(name) + 1;
+	int n, i;
 
-	rte_strscpy(req.name, RTAP_MP_CTL_FD, sizeof(req.name));
-	req.len_param = strlen(name) + 1;
-	if (req.len_param > RTE_MP_MAX_PARAM_LEN)
+	rte_strscpy(req.name, RTAP_MP_FDS, sizeof(req.name));
+	if (RTAP_MP_NAME_OFF + len > RTE_MP_MAX_PARAM_LEN)
 		return -ENAMETOOLONG;
-	memcpy(req.param, name, req.len_param);
+	req.len_param = RTAP_MP_NAME_OFF + len;
+	memcpy(req.param, &first, sizeof(first));
+	memcpy(req.param + RTAP_MP_NAME_OFF, name, len);
 	if (rte_mp_request_sync(&req, &reply, &timeout) < 0 || reply.nb_received != 1) {
 		free(reply.msgs);
 		return -EIO;
 	}
 	msg = &reply.msgs[0];
-	fd = rtap_mp_reply_fd(msg);
-	/* Whatever else came along is ours to close. */
-	for (i = 0; i < msg->num_fds && i < RTE_MP_MAX_FD_NUM; i++)
-		if (msg->fds[i] >= 0 && msg->fds[i] != fd)
+	n = rtap_mp_reply_parse(msg, first, total);
+	for (i = 0; i < msg->num_fds && i < RTE_MP_MAX_FD_NUM; i++) {
+		if (n > 0)
+			fds[first + i] = msg->fds[i];
+		else if (msg->fds[i] >= 0)
 			close(msg->fds[i]);
+	}
 	free(reply.msgs);
-	return fd;
+	return n;
 }
 
 int
@@ -209,33 +226,40 @@ rtap_secondary_probe(struct rte_vdev_device *vdev)
 	const char *name = rte_vdev_device_name(vdev);
 	struct rte_eth_dev *dev;
 	struct rtap_proc *proc;
-	int fd, i;
+	uint32_t first, total = 1;
+	int ret = 0, i;
 
-	fd = rtap_mp_get_ctl_fd(name);
-	if (fd < 0) {
-		PMD_LOG(ERR, "%s: the primary process lent no TAP fd: %s", name, strerror(-fd));
-		return fd;
-	}
 	proc = rte_zmalloc(name, sizeof(*proc), 0);
-	dev = rte_eth_dev_attach_secondary(name);
-	if (proc == NULL || dev == NULL) {
-		PMD_LOG(ERR, "%s: cannot attach to the primary's port", name);
-		if (dev != NULL)
-			rte_eth_dev_release_port(dev);
-		rte_free(proc);
-		close(fd);
-		return -ENODEV;
-	}
+	if (proc == NULL)
+		return -ENOMEM;
 	for (i = 0; i < RTAP_MAX_QUEUES; i++)
 		proc->fds[i] = -1;
-	proc->fds[0] = fd;
+	/* Several messages when the port has more fds than one carries. */
+	for (first = 0; first < total; first += ret) {
+		ret = rtap_mp_get_fds(name, first, proc->fds, &total);
+		if (ret < 0) {
+			PMD_LOG(ERR, "%s: the primary process lent no TAP fds: %s", name,
+				strerror(-ret));
+			rtap_tap_close(proc->fds);
+			rte_free(proc);
+			return ret;
+		}
+	}
+	dev = rte_eth_dev_attach_secondary(name);
+	if (dev == NULL) {
+		PMD_LOG(ERR, "%s: cannot attach to the primary's port", name);
+		rtap_tap_close(proc->fds);
+		rte_free(proc);
+		return -ENODEV;
+	}
 	dev->process_private = proc;
 	dev->dev_ops = &rtap_secondary_ops;
-	dev->rx_pkt_burst = rtap_secondary_burst;
-	dev->tx_pkt_burst = rtap_secondary_burst;
-	dev->rx_queue_count = rtap_secondary_queue_count;
-	dev->rx_descriptor_status = rtap_secondary_descriptor_status;
-	dev->tx_descriptor_status = rtap_secondary_descriptor_status;
+	dev->rx_pkt_burst = rtap_rx_burst;
+	dev->tx_pkt_burst = rtap_tx_burst;
+	dev->tx_pkt_prepare = rtap_tx_prepare;
+	dev->rx_queue_count = rtap_rx_queue_count;
+	dev->rx_descriptor_status = rtap_rx_descriptor_status;
+	dev->tx_descriptor_status = rtap_tx_descriptor_status;
 	dev->device = &vdev->device;
 	rte_eth_dev_probing_finish(dev);
 	return 0;
@@ -244,6 +268,7 @@ rtap_secondary_probe(struct rte_vdev_device *vdev)
 int
 rtap_secondary_remove(struct rte_eth_dev *dev)
 {
+	rtap_rings_free(dev->data->port_id);
 	rtap_proc_free(dev);
 	return rte_eth_dev_release_port(dev);
 }

@@ -16,8 +16,13 @@
  * are ever held, then posts and submits once.
  *
  * Chains are read and written with readv/writev. Their iovecs are staged in
- * the queue and reused only once the kernel has consumed every submission
+ * the ring and reused only once the kernel has consumed every submission
  * (io_uring copies iovecs at submit, IORING_FEAT_SUBMIT_STABLE).
+ *
+ * Each process that polls a queue has its own ring of it (struct
+ * rtap_rx_ring, rtap_tx_ring); the queue ethdev holds is shared and counts.
+ * The primary's rings follow its starts and stops; a secondary's follow them
+ * at its bursts (rtap_rx_ring_follow()).
  */
 
 #include <errno.h>
@@ -63,6 +68,9 @@ rtap_ring_clear_fd(struct io_uring *ring, uint16_t inflight)
 	else
 		io_uring_register_files_update(ring, RTAP_RING_FD, &no_fd, 1);
 }
+
+static struct rtap_rx_ring *rtap_rx_ring_follow(struct rtap_rx_queue *rxq);
+static struct rtap_tx_ring *rtap_tx_ring_follow(struct rtap_tx_queue *txq);
 
 /* How long a stop waits for the completions of what it cancels. */
 #define RTAP_CANCEL_WAIT_MS	20
@@ -131,24 +139,24 @@ rtap_iov_stage(struct io_uring *ring, struct iovec *iov, unsigned int *nb_iov,
 
 /* A chain to read into: a spare one if any, else a fresh one. */
 static inline struct rte_mbuf *
-rtap_rx_get(struct rtap_rx_queue *rxq)
+rtap_rx_get(struct rtap_rx_ring *rxr)
 {
 	struct rte_mbuf *mb;
 
-	if (rxq->nb_spare > 0)
-		return rxq->spare[--rxq->nb_spare];
-	mb = rtap_rx_chain_alloc(rxq->mb_pool, RTAP_RX_CAPACITY(rxq->frame_size));
+	if (rxr->nb_spare > 0)
+		return rxr->spare[--rxr->nb_spare];
+	mb = rtap_rx_chain_alloc(rxr->q->mb_pool, RTAP_RX_CAPACITY(rxr->q->frame_size));
 	if (unlikely(mb == NULL))
-		rtap_count(&rxq->stats.nombuf, 1);
+		rtap_count(&rxr->q->stats.nombuf, 1);
 	return mb;
 }
 
 /* Keep a chain that brought no frame, untouched, for the next read. */
 static inline void
-rtap_rx_put(struct rtap_rx_queue *rxq, struct rte_mbuf *mb)
+rtap_rx_put(struct rtap_rx_ring *rxr, struct rte_mbuf *mb)
 {
-	if (rxq->nb_spare < RTAP_RX_SPARE)
-		rxq->spare[rxq->nb_spare++] = mb;
+	if (rxr->nb_spare < RTAP_RX_SPARE)
+		rxr->spare[rxr->nb_spare++] = mb;
 	else
 		rte_pktmbuf_free(mb);
 }
@@ -159,7 +167,7 @@ rtap_rx_put(struct rtap_rx_queue *rxq, struct rte_mbuf *mb)
  * read waits in the kernel's poll for the next frame.
  */
 static inline int
-rtap_rx_post(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, bool nowait)
+rtap_rx_post(struct rtap_rx_ring *rxr, struct rte_mbuf *mb, bool nowait)
 {
 	void *hdr = rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN);
 	uint32_t len = RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb);
@@ -167,11 +175,11 @@ rtap_rx_post(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, bool nowait)
 	struct io_uring_sqe *sqe;
 
 	if (mb->nb_segs > 1) {
-		if (unlikely(rtap_iov_stage(&rxq->ring, rxq->iov, &rxq->nb_iov, mb, hdr, len,
+		if (unlikely(rtap_iov_stage(&rxr->ring, rxr->iov, &rxr->nb_iov, mb, hdr, len,
 					    true, &iov) < 0))
 			return -EBUSY;
 	}
-	sqe = io_uring_get_sqe(&rxq->ring);
+	sqe = io_uring_get_sqe(&rxr->ring);
 	if (unlikely(sqe == NULL))
 		return -ENOSPC;
 
@@ -182,20 +190,20 @@ rtap_rx_post(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, bool nowait)
 	sqe->flags |= IOSQE_FIXED_FILE;
 	sqe->rw_flags = nowait ? RWF_NOWAIT : 0;
 	io_uring_sqe_set_data(sqe, mb);
-	rxq->inflight++;
+	rxr->inflight++;
 	return 0;
 }
 
 /* Post a read into a spare or fresh chain: the chain, or NULL when none. */
 static inline struct rte_mbuf *
-rtap_rx_post_chain(struct rtap_rx_queue *rxq, bool nowait)
+rtap_rx_post_chain(struct rtap_rx_ring *rxr, bool nowait)
 {
-	struct rte_mbuf *mb = rtap_rx_get(rxq);
+	struct rte_mbuf *mb = rtap_rx_get(rxr);
 
 	if (unlikely(mb == NULL))
 		return NULL;
-	if (unlikely(rtap_rx_post(rxq, mb, nowait) < 0)) {
-		rtap_rx_put(rxq, mb);
+	if (unlikely(rtap_rx_post(rxr, mb, nowait) < 0)) {
+		rtap_rx_put(rxr, mb);
 		return NULL;
 	}
 	return mb;
@@ -203,24 +211,24 @@ rtap_rx_post_chain(struct rtap_rx_queue *rxq, bool nowait)
 
 /* Post the read that waits for the next frame while the queue is idle. */
 static void
-rtap_rx_wait(struct rtap_rx_queue *rxq)
+rtap_rx_wait(struct rtap_rx_ring *rxr)
 {
-	rxq->waiting = rtap_rx_post_chain(rxq, false);
-	rtap_ring_submit(&rxq->ring, &rxq->nb_iov);
+	rxr->waiting = rtap_rx_post_chain(rxr, false);
+	rtap_ring_submit(&rxr->ring, &rxr->nb_iov);
 }
 
 /* Read up to n frames already queued in the kernel, all within one submit. */
 static void
-rtap_rx_read_queued(struct rtap_rx_queue *rxq, uint16_t n)
+rtap_rx_read_queued(struct rtap_rx_ring *rxr, uint16_t n)
 {
-	while (n-- > 0 && rtap_rx_post_chain(rxq, true) != NULL)
+	while (n-- > 0 && rtap_rx_post_chain(rxr, true) != NULL)
 		;
-	rtap_ring_submit(&rxq->ring, &rxq->nb_iov);
+	rtap_ring_submit(&rxr->ring, &rxr->nb_iov);
 }
 
 /* A read that brought no frame; its chain is intact and is kept. */
 static void
-rtap_rx_drop(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
+rtap_rx_drop(struct rtap_rx_ring *rxr, struct rte_mbuf *mb, int32_t res)
 {
 	/*
 	 * Any failed read ends the drain: -EAGAIN means the kernel queue is
@@ -228,82 +236,82 @@ rtap_rx_drop(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
 	 * too. The waiting read takes over and brings the next frame.
 	 */
 	if (res < 0)
-		rxq->draining = false;
+		rxr->draining = false;
 	if (res == -EAGAIN || res == -ECANCELED) {
 		/* Not errors: the queue is empty, or the thread that posted it exited. */
 	} else if (res == -EBADFD || res == -EBADF) {
 		/* The kernel interface was deleted: reading again would spin. */
-		rxq->detached = true;
-		rtap_count(&rxq->stats.io_errors, 1);
-		rtap_count(&rxq->stats.errors, 1);
+		rxr->detached = true;
+		rtap_count(&rxr->q->stats.io_errors, 1);
+		rtap_count(&rxr->q->stats.errors, 1);
 	} else {
 		if (res < 0)
-			rtap_count(&rxq->stats.io_errors, 1);
-		else if (res < RTAP_VNET_HDR_LEN + (int32_t)rxq->min_frame)
-			rtap_count(&rxq->stats.runts, 1);
+			rtap_count(&rxr->q->stats.io_errors, 1);
+		else if (res < RTAP_VNET_HDR_LEN + (int32_t)rxr->q->min_frame)
+			rtap_count(&rxr->q->stats.runts, 1);
 		else
-			rtap_count(&rxq->stats.oversized, 1);
-		rtap_count(&rxq->stats.errors, 1);
+			rtap_count(&rxr->q->stats.oversized, 1);
+		rtap_count(&rxr->q->stats.errors, 1);
 	}
-	rtap_rx_put(rxq, mb);
+	rtap_rx_put(rxr, mb);
 }
 
 /* Turn a completed read into a packet; false when the frame is dropped. */
 static inline bool
-rtap_rx_complete(struct rtap_rx_queue *rxq, struct rte_mbuf *mb, int32_t res)
+rtap_rx_complete(struct rtap_rx_ring *rxr, struct rte_mbuf *mb, int32_t res)
 {
 	const struct virtio_net_hdr *hdr =
 		rte_pktmbuf_mtod_offset(mb, const void *, -RTAP_VNET_HDR_LEN);
 
-	if (unlikely(res < RTAP_VNET_HDR_LEN + (int32_t)rxq->min_frame) ||
-	    unlikely((uint32_t)res - RTAP_VNET_HDR_LEN > rxq->frame_size) ||
+	if (unlikely(res < RTAP_VNET_HDR_LEN + (int32_t)rxr->q->min_frame) ||
+	    unlikely((uint32_t)res - RTAP_VNET_HDR_LEN > rxr->q->frame_size) ||
 	    unlikely(rtap_rx_chain_trim(mb, res - RTAP_VNET_HDR_LEN) < 0)) {
-		rtap_rx_drop(rxq, mb, res);
+		rtap_rx_drop(rxr, mb, res);
 		return false;
 	}
 
-	if (rxq->l3)
+	if (rxr->q->l3)
 		mb->packet_type = rtap_l3_ptype(mb);
-	if (unlikely(rtap_rx_offload(mb, hdr, rxq->offloads, rxq->l3) < 0)) {
-		rtap_count(&rxq->stats.bad_vnet_hdr, 1);
-		rtap_count(&rxq->stats.errors, 1);
+	if (unlikely(rtap_rx_offload(mb, hdr, rxr->q->offloads, rxr->q->l3) < 0)) {
+		rtap_count(&rxr->q->stats.bad_vnet_hdr, 1);
+		rtap_count(&rxr->q->stats.errors, 1);
 		rte_pktmbuf_free(mb);
 		return false;
 	}
-	if (unlikely(rtap_rx_filtered(rxq->pmd, mb))) {
-		rtap_count(&rxq->stats.filtered, 1);
+	if (unlikely(rtap_rx_filtered(rxr->q->pmd, mb))) {
+		rtap_count(&rxr->q->stats.filtered, 1);
 		rte_pktmbuf_free(mb);
 		return false;
 	}
-	if (rxq->rss_hf != 0)
-		rtap_rss_hash_set(mb, rxq);
-	mb->port = rxq->port_id;
+	if (rxr->q->rss_hf != 0)
+		rtap_rss_hash_set(mb, rxr->q);
+	mb->port = rxr->q->port_id;
 	return true;
 }
 
 static inline uint16_t
-rtap_rx_reap(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t nb_pkts)
+rtap_rx_reap(struct rtap_rx_ring *rxr, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
 	struct io_uring_cqe *cqe;
 	unsigned int head, nb_cqe = 0;
 	uint16_t nb_rx = 0;
 
-	io_uring_for_each_cqe(&rxq->ring, head, cqe) {
+	io_uring_for_each_cqe(&rxr->ring, head, cqe) {
 		struct rte_mbuf *mb = io_uring_cqe_get_data(cqe);
 
 		if (nb_rx == nb_pkts)
 			break;
 		nb_cqe++;
-		if (mb == rxq->waiting) {
+		if (mb == rxr->waiting) {
 			/* A frame came: read what follows it without waiting. */
-			rxq->waiting = NULL;
-			rxq->draining = true;
+			rxr->waiting = NULL;
+			rxr->draining = true;
 		}
-		if (rtap_rx_complete(rxq, mb, cqe->res))
+		if (rtap_rx_complete(rxr, mb, cqe->res))
 			bufs[nb_rx++] = mb;
 	}
-	io_uring_cq_advance(&rxq->ring, nb_cqe);
-	rxq->inflight -= nb_cqe;
+	io_uring_cq_advance(&rxr->ring, nb_cqe);
+	rxr->inflight -= nb_cqe;
 	return nb_rx;
 }
 
@@ -316,13 +324,13 @@ rtap_rx_reap(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t nb_pkts
  * read in the order the kernel queued them.
  */
 static uint16_t
-rtap_rx_readv_queued(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t n)
+rtap_rx_readv_queued(struct rtap_rx_ring *rxr, struct rte_mbuf **bufs, uint16_t n)
 {
 	struct iovec iov[RTAP_MAX_SEGS];
 	uint16_t nb_rx = 0;
 
 	while (n-- > 0) {
-		struct rte_mbuf *mb = rtap_rx_get(rxq);
+		struct rte_mbuf *mb = rtap_rx_get(rxr);
 		ssize_t res;
 		int n_iov;
 
@@ -332,12 +340,12 @@ rtap_rx_readv_queued(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t
 		n_iov = rtap_iov_fill(iov, mb,
 				      rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN),
 				      RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb), true);
-		res = readv(rxq->fd, iov, n_iov);
+		res = readv(rxr->fd, iov, n_iov);
 		if (unlikely(res < 0)) {
-			rtap_rx_drop(rxq, mb, -errno);
+			rtap_rx_drop(rxr, mb, -errno);
 			break;
 		}
-		if (rtap_rx_complete(rxq, mb, res))
+		if (rtap_rx_complete(rxr, mb, res))
 			bufs[nb_rx++] = mb;
 	}
 	return nb_rx;
@@ -351,16 +359,16 @@ rtap_rx_readv_queued(struct rtap_rx_queue *rxq, struct rte_mbuf **bufs, uint16_t
  * it. Returns false when frames may already be queued: poll instead of sleep.
  */
 bool
-rtap_rx_arm(struct rtap_rx_queue *rxq)
+rtap_rx_arm(struct rtap_rx_ring *rxr)
 {
 	/* A stopped queue's ring has no file: a read there would outlive the stop. */
-	if (!RTAP_QUEUE_STARTED(rxq))
+	if (!rtap_rxr_ready(rxr))
 		return true;
-	if (rxq->draining)
+	if (rxr->draining)
 		return false;
-	if (rxq->waiting == NULL && likely(!rxq->detached))
-		rtap_rx_wait(rxq);
-	return rxq->waiting != NULL || rxq->detached;
+	if (rxr->waiting == NULL && likely(!rxr->detached))
+		rtap_rx_wait(rxr);
+	return rxr->waiting != NULL || rxr->detached;
 }
 
 /*
@@ -378,23 +386,27 @@ uint16_t
 rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
 	struct rtap_rx_queue *rxq = queue;
+	struct rtap_rx_ring *rxr = rtap_rxr(rxq);
 	uint16_t nb_rx, nb_multiseg = 0, i;
 	uint64_t nb_bytes = 0;
 
-	if (unlikely(!RTAP_QUEUE_STARTED(rxq)))
-		return 0;
+	if (unlikely(rxr == NULL || rxr->gen != RTAP_QUEUE_GEN(rxq))) {
+		rxr = rtap_rx_ring_follow(rxq);
+		if (rxr == NULL)
+			return 0;
+	}
 
-	rtap_ring_run_tasks(&rxq->ring);
-	nb_rx = rtap_rx_reap(rxq, bufs, nb_pkts);
-	if (rxq->draining && nb_rx < nb_pkts) {
-		if (likely(rxq->nowait)) {
-			rtap_rx_read_queued(rxq, RTE_MIN(nb_pkts - nb_rx, rxq->nb_desc));
-			nb_rx += rtap_rx_reap(rxq, bufs + nb_rx, nb_pkts - nb_rx);
+	rtap_ring_run_tasks(&rxr->ring);
+	nb_rx = rtap_rx_reap(rxr, bufs, nb_pkts);
+	if (rxr->draining && nb_rx < nb_pkts) {
+		if (likely(rxr->nowait)) {
+			rtap_rx_read_queued(rxr, RTE_MIN(nb_pkts - nb_rx, rxq->nb_desc));
+			nb_rx += rtap_rx_reap(rxr, bufs + nb_rx, nb_pkts - nb_rx);
 		} else {
-			nb_rx += rtap_rx_readv_queued(rxq, bufs + nb_rx, nb_pkts - nb_rx);
+			nb_rx += rtap_rx_readv_queued(rxr, bufs + nb_rx, nb_pkts - nb_rx);
 		}
 	}
-	rtap_rx_arm(rxq);
+	rtap_rx_arm(rxr);
 
 	for (i = 0; i < nb_rx; i++) {
 		nb_bytes += bufs[i]->pkt_len;
@@ -409,22 +421,22 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 
 /* Free the mbufs of completed writes, at most max; returns how many. */
 static inline unsigned int
-rtap_tx_reap(struct rtap_tx_queue *txq, unsigned int max)
+rtap_tx_reap(struct rtap_tx_ring *txr, unsigned int max)
 {
 	struct io_uring_cqe *cqe;
 	unsigned int head, nb_cqe = 0, nb_err = 0;
 
-	rtap_ring_run_tasks(&txq->ring);
-	io_uring_for_each_cqe(&txq->ring, head, cqe) {
+	rtap_ring_run_tasks(&txr->ring);
+	io_uring_for_each_cqe(&txr->ring, head, cqe) {
 		if (nb_cqe == max)
 			break;
 		nb_cqe++;
 		nb_err += cqe->res < 0;
 		rte_pktmbuf_free(io_uring_cqe_get_data(cqe));
 	}
-	io_uring_cq_advance(&txq->ring, nb_cqe);
-	rtap_count(&txq->stats.errors, nb_err);
-	txq->inflight -= nb_cqe;
+	io_uring_cq_advance(&txr->ring, nb_cqe);
+	rtap_count(&txr->q->stats.errors, nb_err);
+	txr->inflight -= nb_cqe;
 	return nb_cqe;
 }
 
@@ -436,12 +448,12 @@ rtap_tx_reap(struct rtap_tx_queue *txq, unsigned int max)
 int
 rtap_tx_done_cleanup(void *queue, uint32_t free_cnt)
 {
-	struct rtap_tx_queue *txq = queue;
+	struct rtap_tx_ring *txr = rtap_txr(queue);
 
 	/* A stopped queue has nothing in flight: stopping reaps every write. */
-	if (!RTAP_QUEUE_STARTED(txq))
+	if (txr == NULL || !rtap_txr_ready(txr))
 		return 0;
-	return rtap_tx_reap(txq, free_cnt == 0 ? UINT_MAX : free_cnt);
+	return rtap_tx_reap(txr, free_cnt == 0 ? UINT_MAX : free_cnt);
 }
 
 /* rte_power_monitor() callback: abort the sleep when the value has the bits. */
@@ -478,8 +490,11 @@ rtap_monitor_busy(const uint64_t val __rte_unused,
 int
 rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 {
-	struct rtap_rx_queue *rxq = queue;
-	struct io_uring *ring = &rxq->ring;
+	struct rtap_rx_ring *rxr = rtap_rxr(queue);
+	struct io_uring *ring;
+
+	/* Only the primary offers this: its rings are there once the queue is set up. */
+	ring = &rxr->ring;
 
 	memset(pmc, 0, sizeof(*pmc));
 	pmc->size = sizeof(uint32_t);
@@ -492,7 +507,7 @@ rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 		pmc->opaque[0] = IO_URING_READ_ONCE(*ring->cq.ktail);
 		pmc->fn = rtap_monitor_changed;
 	}
-	if (!RTAP_QUEUE_STARTED(rxq) || rxq->draining || rxq->waiting == NULL ||
+	if (!rtap_rxr_ready(rxr) || rxr->draining || rxr->waiting == NULL ||
 	    io_uring_cq_ready(ring) != 0)
 		pmc->fn = rtap_monitor_busy;
 	return 0;
@@ -511,7 +526,7 @@ rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
  * into the header mbuf and fixed there, and the write skips the originals.
  */
 static inline int
-rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
+rtap_tx_post(struct rtap_tx_ring *txr, struct rte_mbuf *mb)
 {
 	uint32_t fix_len = rtap_tx_fix_len(mb);
 	struct rte_mbuf *head = mb;
@@ -522,13 +537,13 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 	int ret;
 
 	if (unlikely(fix_len > mb->data_len)) {
-		rtap_count(&txq->stats.bad_offload, 1);
+		rtap_count(&txr->q->stats.bad_offload, 1);
 		return -EINVAL;
 	}
 	if (unlikely(!rtap_tx_hdr_in_headroom(mb))) {
 		head = rte_pktmbuf_alloc(mb->pool);
 		if (unlikely(head == NULL)) {
-			rtap_count(&txq->stats.nombuf, 1);
+			rtap_count(&txr->q->stats.nombuf, 1);
 			return -ENOBUFS;
 		}
 		/* A pool of clones may have no data room: nowhere for the headers. */
@@ -540,7 +555,7 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 		head->next = mb;
 		head->nb_segs = mb->nb_segs + 1;
 		head->pkt_len = mb->pkt_len;
-		rtap_count(&txq->stats.hdr_mbuf, 1);
+		rtap_count(&txr->q->stats.hdr_mbuf, 1);
 		if (fix_len != 0) {
 			fix_at = rte_pktmbuf_mtod(head, uint8_t *);
 			rte_memcpy(fix_at, rte_pktmbuf_mtod(mb, void *), fix_len);
@@ -555,14 +570,14 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 	if (unlikely(fix_at != NULL)) {
 		ret = rtap_tx_fix_headers(fix_at, mb, hdr);
 		if (unlikely(ret < 0)) {
-			rtap_count(&txq->stats.bad_offload, 1);
+			rtap_count(&txr->q->stats.bad_offload, 1);
 			goto unchain;
 		}
 	}
 
 	if (head->nb_segs > 1) {
 		/* -EINVAL, a chain that lies about its length, is never sendable. */
-		ret = rtap_iov_stage(&txq->ring, txq->iov, &txq->nb_iov, head, hdr,
+		ret = rtap_iov_stage(&txr->ring, txr->iov, &txr->nb_iov, head, hdr,
 				     RTAP_VNET_HDR_LEN + head->data_len, false, &iov);
 		if (unlikely(ret < 0))
 			goto unchain;
@@ -576,7 +591,7 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 		return -EINVAL;
 	}
 	ret = -EBUSY;
-	sqe = io_uring_get_sqe(&txq->ring);
+	sqe = io_uring_get_sqe(&txr->ring);
 	if (unlikely(sqe == NULL))
 		goto unchain;
 
@@ -584,11 +599,11 @@ rtap_tx_post(struct rtap_tx_queue *txq, struct rte_mbuf *mb)
 		io_uring_prep_write(sqe, RTAP_RING_FD, hdr, RTAP_VNET_HDR_LEN + head->data_len, 0);
 	} else {
 		io_uring_prep_writev(sqe, RTAP_RING_FD, iov, head->nb_segs, 0);
-		rtap_count(&txq->stats.multiseg, 1);
+		rtap_count(&txr->q->stats.multiseg, 1);
 	}
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data(sqe, head);
-	txq->inflight++;
+	txr->inflight++;
 	return 0;
 
 unchain:
@@ -604,15 +619,19 @@ uint16_t
 rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
 	struct rtap_tx_queue *txq = queue;
+	struct rtap_tx_ring *txr = rtap_txr(txq);
 	uint64_t nb_bytes = 0;
 	uint16_t i, nb_sent = 0;
 	int ret;
 
-	if (unlikely(!RTAP_QUEUE_STARTED(txq)))
-		return 0;
+	if (unlikely(txr == NULL || txr->gen != RTAP_QUEUE_GEN(txq))) {
+		txr = rtap_tx_ring_follow(txq);
+		if (txr == NULL)
+			return 0;
+	}
 
-	rtap_tx_reap(txq, UINT_MAX);
-	nb_pkts = RTE_MIN(nb_pkts, txq->nb_desc - txq->inflight);
+	rtap_tx_reap(txr, UINT_MAX);
+	nb_pkts = RTE_MIN(nb_pkts, txq->nb_desc - txr->inflight);
 
 	for (i = 0; i < nb_pkts; i++) {
 		struct rte_mbuf *mb = bufs[i];
@@ -623,7 +642,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 			rte_pktmbuf_free(mb);
 			continue;
 		}
-		ret = rtap_tx_post(txq, mb);
+		ret = rtap_tx_post(txr, mb);
 		if (unlikely(ret == -EINVAL)) {
 			/* Never sendable: see rtap_tx_post(). */
 			rtap_count(&txq->stats.errors, 1);
@@ -636,7 +655,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		nb_bytes += mb->pkt_len;
 		rtap_count(&txq->stats.size_bins[rtap_size_bin(mb->pkt_len)], 1);
 	}
-	rtap_ring_submit(&txq->ring, &txq->nb_iov);
+	rtap_ring_submit(&txr->ring, &txr->nb_iov);
 
 	rtap_count(&txq->stats.packets, nb_sent);
 	rtap_count(&txq->stats.bytes, nb_bytes);
@@ -782,12 +801,131 @@ rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc)
 	return ret;
 }
 
+struct rtap_rx_ring *rtap_rx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+struct rtap_tx_ring *rtap_tx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+/* The start of each queue a secondary could not follow: not tried (and logged) every burst. */
+static uint32_t rtap_rx_failed[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+static uint32_t rtap_tx_failed[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+
+/* The next generation of a queue: odd for a start, even for a stop, never 0. */
+static uint32_t
+rtap_gen_next(uint32_t gen)
+{
+	return gen + 1 == RTAP_GEN_NONE ? 2 : gen + 1;
+}
+
+static struct rtap_rx_ring *
+rtap_rx_ring_alloc(struct rtap_rx_queue *rxq, int socket_id)
+{
+	struct rtap_rx_ring *rxr;
+
+	rxr = rte_zmalloc_socket("rtap_rxr", sizeof(*rxr), RTE_CACHE_LINE_SIZE, socket_id);
+	if (rxr == NULL) {
+		PMD_LOG(ERR, "port %u Rx queue %u: out of memory", rxq->port_id, rxq->queue_id);
+		return NULL;
+	}
+	if (rtap_queue_ring_init(&rxr->ring, rxq->nb_desc) < 0) {
+		rte_free(rxr);
+		return NULL;
+	}
+	rxr->q = rxq;
+	rxr->fd = -1;
+	return rxr;
+}
+
+static struct rtap_tx_ring *
+rtap_tx_ring_alloc(struct rtap_tx_queue *txq, int socket_id)
+{
+	struct rtap_tx_ring *txr;
+
+	txr = rte_zmalloc_socket("rtap_txr", sizeof(*txr), RTE_CACHE_LINE_SIZE, socket_id);
+	if (txr == NULL) {
+		PMD_LOG(ERR, "port %u Tx queue %u: out of memory", txq->port_id, txq->queue_id);
+		return NULL;
+	}
+	if (rtap_queue_ring_init(&txr->ring, txq->nb_desc) < 0) {
+		rte_free(txr);
+		return NULL;
+	}
+	txr->q = txq;
+	return txr;
+}
+
+/* This process stops using the ring; what the kernel still holds is collected later. */
+static void
+rtap_rx_ring_stop(struct rtap_rx_ring *rxr)
+{
+	if (rxr->gen == RTAP_GEN_NONE)
+		return;
+	rxr->gen = RTAP_GEN_NONE;
+	rtap_ring_cancel(&rxr->ring, &rxr->inflight, &rxr->nb_iov);
+	rtap_ring_clear_fd(&rxr->ring, rxr->inflight);
+	rxr->waiting = NULL;
+	rte_pktmbuf_free_bulk(rxr->spare, rxr->nb_spare);
+	rxr->nb_spare = 0;
+}
+
+/*
+ * count: the queue is known to be there still, for the errors of completed
+ * writes; a secondary's ring may outlive the queue the primary released.
+ */
+static void
+rtap_tx_ring_stop(struct rtap_tx_ring *txr, bool count)
+{
+	if (txr->gen == RTAP_GEN_NONE)
+		return;
+	txr->gen = RTAP_GEN_NONE;
+	if (count)
+		rtap_tx_reap(txr, UINT_MAX);
+	rtap_ring_cancel(&txr->ring, &txr->inflight, &txr->nb_iov);
+	rtap_ring_clear_fd(&txr->ring, txr->inflight);
+}
+
+/* Stop, wait for every request still in flight, and free. */
+static void
+rtap_rx_ring_free(struct rtap_rx_ring *rxr)
+{
+	rtap_rx_ring_stop(rxr);
+	rtap_ring_collect(&rxr->ring, &rxr->inflight, -1);
+	rtap_ring_clear_fd(&rxr->ring, 0);
+	io_uring_queue_exit(&rxr->ring);
+	rte_free(rxr);
+}
+
+static void
+rtap_tx_ring_free(struct rtap_tx_ring *txr)
+{
+	rtap_tx_ring_stop(txr, false);
+	rtap_ring_collect(&txr->ring, &txr->inflight, -1);
+	rtap_ring_clear_fd(&txr->ring, 0);
+	io_uring_queue_exit(&txr->ring);
+	rte_free(txr);
+}
+
+void
+rtap_rings_free(uint16_t port_id)
+{
+	uint16_t i;
+
+	for (i = 0; i < RTAP_MAX_QUEUES; i++) {
+		if (rtap_rx_rings[port_id][i] != NULL)
+			rtap_rx_ring_free(rtap_rx_rings[port_id][i]);
+		rtap_rx_rings[port_id][i] = NULL;
+		if (rtap_tx_rings[port_id][i] != NULL)
+			rtap_tx_ring_free(rtap_tx_rings[port_id][i]);
+		rtap_tx_rings[port_id][i] = NULL;
+		rtap_rx_failed[port_id][i] = RTAP_GEN_NONE;
+		rtap_tx_failed[port_id][i] = RTAP_GEN_NONE;
+	}
+}
+
 int
 rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_desc,
 		    unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
 		    struct rte_mempool *mb_pool)
 {
 	struct rtap_rx_queue *rxq;
+	struct rtap_rx_ring *rxr;
 	int ret;
 
 	ret = rtap_rx_buffer_check(dev, mb_pool, rtap_rx_frame_size(dev));
@@ -799,11 +937,6 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_d
 		PMD_LOG(ERR, "Rx queue %u: out of memory", queue_id);
 		return -ENOMEM;
 	}
-	ret = rtap_queue_ring_init(&rxq->ring, nb_rx_desc);
-	if (ret < 0) {
-		rte_free(rxq);
-		return ret;
-	}
 	rxq->mb_pool = mb_pool;
 	rxq->port_id = dev->data->port_id;
 	rxq->pmd = dev->data->dev_private;
@@ -812,6 +945,14 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_rx_d
 	rxq->min_frame = rtap_min_frame(rxq->pmd);
 	rxq->nb_desc = nb_rx_desc;
 	rxq->deferred_start = rx_conf->rx_deferred_start;
+	rte_atomic_store_explicit(&rxq->gen, RTAP_GEN_INIT,
+				  rte_memory_order_relaxed);
+	rxr = rtap_rx_ring_alloc(rxq, socket_id);
+	if (rxr == NULL) {
+		rte_free(rxq);
+		return -ENOMEM;
+	}
+	rtap_rx_rings[rxq->port_id][queue_id] = rxr;
 	dev->data->rx_queues[queue_id] = rxq;
 	return 0;
 }
@@ -821,23 +962,26 @@ rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t queue_id, uint16_t nb_tx_d
 		    unsigned int socket_id, const struct rte_eth_txconf *tx_conf)
 {
 	struct rtap_tx_queue *txq;
-	int ret;
+	struct rtap_tx_ring *txr;
 
 	txq = rte_zmalloc_socket("rtap_txq", sizeof(*txq), RTE_CACHE_LINE_SIZE, socket_id);
 	if (txq == NULL) {
 		PMD_LOG(ERR, "Tx queue %u: out of memory", queue_id);
 		return -ENOMEM;
 	}
-	ret = rtap_queue_ring_init(&txq->ring, nb_tx_desc);
-	if (ret < 0) {
-		rte_free(txq);
-		return ret;
-	}
 	txq->port_id = dev->data->port_id;
 	txq->queue_id = queue_id;
 	txq->l3 = ((const struct rtap_pmd *)dev->data->dev_private)->tun;
 	txq->nb_desc = nb_tx_desc;
 	txq->deferred_start = tx_conf->tx_deferred_start;
+	rte_atomic_store_explicit(&txq->gen, RTAP_GEN_INIT,
+				  rte_memory_order_relaxed);
+	txr = rtap_tx_ring_alloc(txq, socket_id);
+	if (txr == NULL) {
+		rte_free(txq);
+		return -ENOMEM;
+	}
+	rtap_tx_rings[txq->port_id][queue_id] = txr;
 	dev->data->tx_queues[queue_id] = txq;
 	return 0;
 }
@@ -872,43 +1016,180 @@ rtap_ring_probe_one(struct io_uring *ring, struct io_uring_sqe *sqe)
  *   (control) thread.
  */
 static int
-rtap_rx_probe(struct rtap_rx_queue *rxq)
+rtap_rx_probe(struct rtap_rx_ring *rxr)
 {
 	struct io_uring_sqe *sqe;
 	int ret;
 
-	sqe = io_uring_get_sqe(&rxq->ring);
+	sqe = io_uring_get_sqe(&rxr->ring);
 	if (sqe == NULL)
 		return -EBUSY;
 	io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY);
-	ret = rtap_ring_probe_one(&rxq->ring, sqe);
+	ret = rtap_ring_probe_one(&rxr->ring, sqe);
 	if (ret == -EINVAL) {
 		PMD_LOG(ERR, "port %u Rx queue %u: kernel lacks IORING_ASYNC_CANCEL_ANY (Linux 5.19)",
-			rxq->port_id, rxq->queue_id);
+			rxr->q->port_id, rxr->q->queue_id);
 		return -ENOTSUP;
 	}
 
-	sqe = io_uring_get_sqe(&rxq->ring);
+	sqe = io_uring_get_sqe(&rxr->ring);
 	if (sqe == NULL)
 		return -EBUSY;
-	io_uring_prep_read(sqe, RTAP_RING_FD, rxq->iov, 0, 0);
+	io_uring_prep_read(sqe, RTAP_RING_FD, rxr->iov, 0, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	sqe->rw_flags = RWF_NOWAIT;
-	ret = rtap_ring_probe_one(&rxq->ring, sqe);
-	rxq->nowait = ret >= 0 || ret == -EAGAIN;
-	if (!rxq->nowait && ret != -EOPNOTSUPP)
+	ret = rtap_ring_probe_one(&rxr->ring, sqe);
+	rxr->nowait = ret >= 0 || ret == -EAGAIN;
+	if (!rxr->nowait && ret != -EOPNOTSUPP)
 		PMD_LOG(WARNING, "port %u Rx queue %u: RWF_NOWAIT read probe: %s",
-			rxq->port_id, rxq->queue_id, strerror(-ret));
-	PMD_LOG(DEBUG, "port %u Rx queue %u: drain with %s", rxq->port_id, rxq->queue_id,
-		rxq->nowait ? "RWF_NOWAIT reads" : "readv (no RWF_NOWAIT on the TAP fd)");
+			rxr->q->port_id, rxr->q->queue_id, strerror(-ret));
+	PMD_LOG(DEBUG, "port %u Rx queue %u: drain with %s", rxr->q->port_id, rxr->q->queue_id,
+		rxr->nowait ? "RWF_NOWAIT reads" : "readv (no RWF_NOWAIT on the TAP fd)");
 	return 0;
+}
+
+/* Set a stopped ring up for reading fd; the caller publishes the start. */
+static int
+rtap_rx_ring_start(struct rtap_rx_ring *rxr, int fd)
+{
+	int ret;
+
+	if (fd < 0)
+		return -EBADF;
+	ret = rtap_ring_idle(&rxr->ring, &rxr->inflight);
+	if (ret < 0)
+		return ret;
+	ret = rtap_ring_set_fd(&rxr->ring, fd);
+	if (ret < 0)
+		return ret;
+	rxr->fd = fd;
+	ret = rtap_rx_probe(rxr);
+	if (ret < 0) {
+		rtap_ring_clear_fd(&rxr->ring, 0);
+		return ret;
+	}
+	rxr->detached = false;
+	rxr->draining = false;
+	return 0;
+}
+
+static int
+rtap_tx_ring_start(struct rtap_tx_ring *txr, int fd)
+{
+	int ret;
+
+	if (fd < 0)
+		return -EBADF;
+	ret = rtap_ring_idle(&txr->ring, &txr->inflight);
+	if (ret < 0)
+		return ret;
+	return rtap_ring_set_fd(&txr->ring, fd);
+}
+
+/*
+ * The TAP fd of a queue in this process (the primary's own, or those it
+ * lent a secondary at attach, rtap_mp.c): more Tx than Rx queues share the
+ * kernel queues round robin.
+ */
+static int
+rtap_queue_fd(uint16_t port_id, uint16_t queue_id, bool rx)
+{
+	const struct rte_eth_dev *dev = &rte_eth_devices[port_id];
+	const struct rtap_pmd *pmd = dev->data->dev_private;
+	const struct rtap_proc *proc = dev->process_private;
+
+	if (proc == NULL)
+		return -1;
+	return proc->fds[rx ? queue_id : queue_id % RTE_MAX(pmd->nb_queue_fds, 1)];
+}
+
+/*
+ * A burst whose ring is not set up for the queue's current start: the
+ * primary stopped the queue, or started it since this process last polled
+ * it. The primary's rings follow its starts and stops themselves, so only a
+ * secondary gets here with the queue started: it sets its own ring up then,
+ * at its first burst of each start, and gives it up at its first burst after
+ * a stop (reads it posted would otherwise take the next start's frames).
+ */
+static __rte_noinline struct rtap_rx_ring *
+rtap_rx_ring_follow(struct rtap_rx_queue *rxq)
+{
+	struct rtap_rx_ring **slot = &rtap_rx_rings[rxq->port_id][rxq->queue_id];
+	struct rtap_rx_ring *rxr = *slot;
+	uint32_t gen = RTAP_QUEUE_GEN(rxq);
+
+	if (rxr != NULL && rxr->gen == gen)
+		return rxr;
+	if (rxr != NULL)
+		rtap_rx_ring_stop(rxr);
+	if ((gen & 1) == 0 || rte_eal_process_type() == RTE_PROC_PRIMARY ||
+	    rtap_rx_failed[rxq->port_id][rxq->queue_id] == gen)
+		return NULL;
+	/* Failed until set up: a start that cannot be followed is tried, and logged, once. */
+	rtap_rx_failed[rxq->port_id][rxq->queue_id] = gen;
+	/* The primary set the queue up again since: the ring may be too small. */
+	if (rxr != NULL && (rxr->q != rxq || rxr->ring.sq.ring_entries <= rxq->nb_desc)) {
+		rtap_rx_ring_free(rxr);
+		*slot = rxr = NULL;
+	}
+	if (rxr == NULL) {
+		rxr = rtap_rx_ring_alloc(rxq, rte_socket_id());
+		if (rxr == NULL)
+			return NULL;
+		*slot = rxr;
+	}
+	if (rtap_rx_ring_start(rxr, rtap_queue_fd(rxq->port_id, rxq->queue_id, true)) < 0) {
+		PMD_LOG(ERR, "port %u Rx queue %u: cannot poll it from this process",
+			rxq->port_id, rxq->queue_id);
+		return NULL;
+	}
+	rtap_rx_failed[rxq->port_id][rxq->queue_id] = RTAP_GEN_NONE;
+	rxr->gen = gen;
+	return rxr;
+}
+
+static __rte_noinline struct rtap_tx_ring *
+rtap_tx_ring_follow(struct rtap_tx_queue *txq)
+{
+	struct rtap_tx_ring **slot = &rtap_tx_rings[txq->port_id][txq->queue_id];
+	struct rtap_tx_ring *txr = *slot;
+	uint32_t gen = RTAP_QUEUE_GEN(txq);
+
+	if (txr != NULL && txr->gen == gen)
+		return txr;
+	if (txr != NULL)
+		rtap_tx_ring_stop(txr, txr->q == txq);
+	if ((gen & 1) == 0 || rte_eal_process_type() == RTE_PROC_PRIMARY ||
+	    rtap_tx_failed[txq->port_id][txq->queue_id] == gen)
+		return NULL;
+	/* Failed until set up: a start that cannot be followed is tried, and logged, once. */
+	rtap_tx_failed[txq->port_id][txq->queue_id] = gen;
+	if (txr != NULL && (txr->q != txq || txr->ring.sq.ring_entries <= txq->nb_desc)) {
+		rtap_tx_ring_free(txr);
+		*slot = txr = NULL;
+	}
+	if (txr == NULL) {
+		txr = rtap_tx_ring_alloc(txq, rte_socket_id());
+		if (txr == NULL)
+			return NULL;
+		*slot = txr;
+	}
+	if (rtap_tx_ring_start(txr, rtap_queue_fd(txq->port_id, txq->queue_id, false)) < 0) {
+		PMD_LOG(ERR, "port %u Tx queue %u: cannot poll it from this process",
+			txq->port_id, txq->queue_id);
+		return NULL;
+	}
+	rtap_tx_failed[txq->port_id][txq->queue_id] = RTAP_GEN_NONE;
+	txr->gen = gen;
+	return txr;
 }
 
 int
 rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_rx_queue *rxq = dev->data->rx_queues[queue_id];
-	const struct rtap_proc *proc = dev->process_private;
+	struct rtap_rx_ring *rxr = rtap_rxr(rxq);
+	uint32_t gen;
 	int ret;
 
 	if (RTAP_QUEUE_STARTED(rxq))
@@ -920,23 +1201,13 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 	ret = rtap_rx_buffer_check(dev, rxq->mb_pool, rxq->frame_size);
 	if (ret < 0)
 		return ret;
-
-	ret = rtap_ring_idle(&rxq->ring, &rxq->inflight);
+	ret = rtap_rx_ring_start(rxr, rtap_queue_fd(rxq->port_id, queue_id, true));
 	if (ret < 0)
 		return ret;
-	ret = rtap_ring_set_fd(&rxq->ring, proc->fds[queue_id]);
-	if (ret < 0)
-		return ret;
-	rxq->fd = proc->fds[queue_id];
-	ret = rtap_rx_probe(rxq);
-	if (ret < 0) {
-		rtap_ring_clear_fd(&rxq->ring, 0);
-		return ret;
-	}
-	rxq->detached = false;
-	rxq->draining = false;
 	/* The first burst posts the first read: see rtap_rx_arm(). */
-	RTAP_QUEUE_SET_STARTED(rxq, true);
+	gen = rtap_gen_next(rte_atomic_load_explicit(&rxq->gen, rte_memory_order_relaxed));
+	rxr->gen = gen;
+	rte_atomic_store_explicit(&rxq->gen, gen, rte_memory_order_release);
 	dev->data->rx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
 }
@@ -945,15 +1216,12 @@ int
 rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_rx_queue *rxq = dev->data->rx_queues[queue_id];
+	uint32_t gen = rte_atomic_load_explicit(&rxq->gen, rte_memory_order_relaxed);
 
-	if (!RTAP_QUEUE_STARTED(rxq))
+	if ((gen & 1) == 0)
 		return 0;
-	RTAP_QUEUE_SET_STARTED(rxq, false);
-	rtap_ring_cancel(&rxq->ring, &rxq->inflight, &rxq->nb_iov);
-	rtap_ring_clear_fd(&rxq->ring, rxq->inflight);
-	rxq->waiting = NULL;
-	rte_pktmbuf_free_bulk(rxq->spare, rxq->nb_spare);
-	rxq->nb_spare = 0;
+	rte_atomic_store_explicit(&rxq->gen, rtap_gen_next(gen), rte_memory_order_release);
+	rtap_rx_ring_stop(rtap_rxr(rxq));
 	dev->data->rx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
 }
@@ -962,20 +1230,18 @@ int
 rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
-	const struct rtap_proc *proc = dev->process_private;
-	const struct rtap_pmd *pmd = dev->data->dev_private;
+	struct rtap_tx_ring *txr = rtap_txr(txq);
+	uint32_t gen;
 	int ret;
 
 	if (RTAP_QUEUE_STARTED(txq))
 		return 0;
-	ret = rtap_ring_idle(&txq->ring, &txq->inflight);
+	ret = rtap_tx_ring_start(txr, rtap_queue_fd(txq->port_id, queue_id, false));
 	if (ret < 0)
 		return ret;
-	/* More Tx than Rx queues share the kernel queues round robin. */
-	ret = rtap_ring_set_fd(&txq->ring, proc->fds[queue_id % pmd->nb_queue_fds]);
-	if (ret < 0)
-		return ret;
-	RTAP_QUEUE_SET_STARTED(txq, true);
+	gen = rtap_gen_next(rte_atomic_load_explicit(&txq->gen, rte_memory_order_relaxed));
+	txr->gen = gen;
+	rte_atomic_store_explicit(&txq->gen, gen, rte_memory_order_release);
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
 }
@@ -984,13 +1250,12 @@ int
 rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id)
 {
 	struct rtap_tx_queue *txq = dev->data->tx_queues[queue_id];
+	uint32_t gen = rte_atomic_load_explicit(&txq->gen, rte_memory_order_relaxed);
 
-	if (!RTAP_QUEUE_STARTED(txq))
+	if ((gen & 1) == 0)
 		return 0;
-	RTAP_QUEUE_SET_STARTED(txq, false);
-	rtap_tx_reap(txq, UINT_MAX);
-	rtap_ring_cancel(&txq->ring, &txq->inflight, &txq->nb_iov);
-	rtap_ring_clear_fd(&txq->ring, txq->inflight);
+	rte_atomic_store_explicit(&txq->gen, rtap_gen_next(gen), rte_memory_order_release);
+	rtap_tx_ring_stop(rtap_txr(txq), true);
 	dev->data->tx_queue_state[queue_id] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
 }
@@ -1003,9 +1268,8 @@ rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
 	if (rxq == NULL)
 		return;
 	rtap_rx_queue_stop(dev, queue_id);
-	rtap_ring_collect(&rxq->ring, &rxq->inflight, -1);
-	rtap_ring_clear_fd(&rxq->ring, 0);
-	io_uring_queue_exit(&rxq->ring);
+	rtap_rx_ring_free(rtap_rxr(rxq));
+	rtap_rx_rings[rxq->port_id][queue_id] = NULL;
 	rte_free(rxq);
 	dev->data->rx_queues[queue_id] = NULL;
 }
@@ -1018,9 +1282,8 @@ rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
 	if (txq == NULL)
 		return;
 	rtap_tx_queue_stop(dev, queue_id);
-	rtap_ring_collect(&txq->ring, &txq->inflight, -1);
-	rtap_ring_clear_fd(&txq->ring, 0);
-	io_uring_queue_exit(&txq->ring);
+	rtap_tx_ring_free(rtap_txr(txq));
+	rtap_tx_rings[txq->port_id][queue_id] = NULL;
 	rte_free(txq);
 	dev->data->tx_queues[queue_id] = NULL;
 }
