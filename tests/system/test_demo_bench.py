@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import ROOT, UPSTREAM_DPDK
 
 TESTS = ["tx64", "tx1500", "tx1500_3seg", "rx64", "rx64_paced", "ping_idle", "fwd_udp64",
-         "tcp", "tcp_offloads"]
+         "tcp", "tcp_offloads", "udp_gso"]
 # Beyond those, per driver.
 MORE = {"rtap": ["tcp_csum_full", "tcp_csum_partial", "ovs_tcp"], "tap": ["ovs_tcp"],
         "af_packet": []}
