@@ -122,16 +122,24 @@ def test_tagged_full_mtu_frame_fits(app, names, raw_socket):
     assert app.stats(port)["ierrors"] == 0
 
 
+def port_pair(app, names, netns, kind="net_rtap", subnet="10.201.0", **conf):
+    """Two started ports of kind whose kernel sides are <subnet>.1 and .2 in
+    two namespaces; (port a, port b, namespace a, namespace b)."""
+    a, b = names("a"), names("b")
+    pa = app.attach(f"{kind}_{a},iface={a}")
+    pb = app.attach(f"{kind}_{b},iface={b}")
+    nsa, nsb = netns(), netns()
+    move_to_netns(a, nsa, [f"{subnet}.1/24"])
+    move_to_netns(b, nsb, [f"{subnet}.2/24"])
+    for p in (pa, pb):
+        app.start_port(p, **conf)
+    return pa, pb, nsa, nsb
+
+
 def test_ping_through_forwarding_ports(app, names, netns):
     """Two ports, each kernel side in its own namespace, forwarded by the app."""
-    a, b = names("a"), names("b")
-    pa = app.attach(f"net_rtap_{a},iface={a}")
-    pb = app.attach(f"net_rtap_{b},iface={b}")
-    nsa, nsb = netns(), netns()
-    move_to_netns(a, nsa, ["10.201.0.1/24"])
-    move_to_netns(b, nsb, ["10.201.0.2/24"])
+    pa, pb, nsa, nsb = port_pair(app, names, netns)
     for p in (pa, pb):
-        app.start_port(p)
         app.cmd(f"promisc {p} on")
 
     ping = subprocess.Popen(["ip", "netns", "exec", nsa, "ping", "-c", "5", "-i", "0.2",

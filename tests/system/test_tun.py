@@ -13,7 +13,8 @@ import pytest
 from scapy.layers.inet import ICMP, IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 
-from conftest import disable_ipv6, if_exists, move_to_netns, sh
+from conftest import disable_ipv6, if_exists, sh
+from test_datapath import port_pair
 from test_offload_tcp import (MBUF_SIZE, RX_OFFLOADS, SINK, SOURCE, TX_OFFLOADS,
                               expected_digest)
 from test_port_rss import DEFAULT_KEY, IPV4_UDP, IPV6_TCP, RX_RSS_HASH, addrs, ports, toeplitz
@@ -190,17 +191,8 @@ def test_tun_rss_hash_and_steering(app, names, raw_socket):
 
 
 def tun_pair(app, names, netns, **conf):
-    """Two started TUN ports whose kernel sides are 10.216.0.1 and .2 in two
-    namespaces; (port a, port b, namespace a, namespace b)."""
-    a, b = names("a"), names("b")
-    pa = app.attach(f"net_rtun_{a},iface={a}")
-    pb = app.attach(f"net_rtun_{b},iface={b}")
-    nsa, nsb = netns(), netns()
-    move_to_netns(a, nsa, ["10.216.0.1/24"])
-    move_to_netns(b, nsb, ["10.216.0.2/24"])
-    for p in (pa, pb):
-        app.start_port(p, **conf)
-    return pa, pb, nsa, nsb
+    """Two started TUN ports, kernel sides 10.216.0.1 and .2 in two namespaces."""
+    return port_pair(app, names, netns, "net_rtun", "10.216.0", **conf)
 
 
 def tcp_both_ways(app, pa, pb, nsa, nsb, transfer, fwd=""):

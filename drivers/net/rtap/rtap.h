@@ -653,6 +653,7 @@ bool rtap_rx_arm(struct rtap_rx_ring *rxr);
 /* Free this process's rings of the port (a secondary's close). */
 void rtap_rings_free(uint16_t port_id);
 int rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id);
+void rtap_fast_ops_set(struct rte_eth_dev *dev);
 int rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id);
 int rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id);
 int rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id);

@@ -402,12 +402,7 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	dev->dev_ops = args->tun ? &rtap_tun_ops : &rtap_ops;
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV |
 		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
-	dev->rx_pkt_burst = rtap_rx_burst;
-	dev->tx_pkt_burst = rtap_tx_burst;
-	dev->tx_pkt_prepare = rtap_tx_prepare;
-	dev->rx_queue_count = rtap_rx_queue_count;
-	dev->rx_descriptor_status = rtap_rx_descriptor_status;
-	dev->tx_descriptor_status = rtap_tx_descriptor_status;
+	rtap_fast_ops_set(dev);
 	dev->data->dev_link = (struct rte_eth_link) {
 		.link_speed = RTE_ETH_SPEED_NUM_10G,
 		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,

@@ -254,12 +254,7 @@ rtap_secondary_probe(struct rte_vdev_device *vdev)
 	}
 	dev->process_private = proc;
 	dev->dev_ops = &rtap_secondary_ops;
-	dev->rx_pkt_burst = rtap_rx_burst;
-	dev->tx_pkt_burst = rtap_tx_burst;
-	dev->tx_pkt_prepare = rtap_tx_prepare;
-	dev->rx_queue_count = rtap_rx_queue_count;
-	dev->rx_descriptor_status = rtap_rx_descriptor_status;
-	dev->tx_descriptor_status = rtap_tx_descriptor_status;
+	rtap_fast_ops_set(dev);
 	dev->device = &vdev->device;
 	rte_eth_dev_probing_finish(dev);
 	return 0;

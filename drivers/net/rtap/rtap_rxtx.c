@@ -1287,3 +1287,15 @@ rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id)
 	rte_free(txq);
 	dev->data->tx_queues[queue_id] = NULL;
 }
+
+/* The data-path functions, the same in every process. */
+void
+rtap_fast_ops_set(struct rte_eth_dev *dev)
+{
+	dev->rx_pkt_burst = rtap_rx_burst;
+	dev->tx_pkt_burst = rtap_tx_burst;
+	dev->tx_pkt_prepare = rtap_tx_prepare;
+	dev->rx_queue_count = rtap_rx_queue_count;
+	dev->rx_descriptor_status = rtap_rx_descriptor_status;
+	dev->tx_descriptor_status = rtap_tx_descriptor_status;
+}
