@@ -138,6 +138,12 @@ def test_vswitchd_restart(ovs):
     ovs.start_vswitchd()
     for s in "ab":
         ovs.kernel_side(s)
+    # OVS may still be assigning rx queues (b has two, from the last test) and
+    # reconfigure a port under the first frame: traffic must start, then flow
+    # with no loss.
+    deadline = time.monotonic() + 30
+    while ovs.ping("a", count=1).returncode != 0 and time.monotonic() < deadline:
+        pass
     out = ovs.ping("a")
     assert " 0% packet loss" in out.stdout, out.stdout
     result = iperf3(ovs, "a")
