@@ -37,6 +37,11 @@ def pool_full(app):
     ("csum", "csum=: expected csum=full or csum=partial"),
     ("txqueuelen=0", "txqueuelen=0: expected a number of frames from 1 to 1048576"),
     ("txqueuelen=10k", "txqueuelen=10k: expected a number of frames from 1 to 1048576"),
+    ("sqpoll=one", "sqpoll=one: expected the number of the CPU the SQ thread runs on, below 1024"),
+    ("sqpoll=-1", "sqpoll=-1: expected the number of the CPU"),
+    ("sqpoll=1024", "sqpoll=1024: expected the number of the CPU"),
+    ("sqpoll=1000", "sqpoll=1000: the kernel refuses an SQ thread on CPU 1000: Invalid argument "
+                    "(offline, or not in this process's cpuset)"),
 ])
 def test_bad_devargs(app, args, message):
     before = sh("ip -o link show").stdout.count("\n")

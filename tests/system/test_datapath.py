@@ -19,10 +19,11 @@ SIZES = [60, 61, 64, 127, 128, 1279, 1280, 1281, 1514, 1518, 2559, 2560, 2561,
 KINDS = ["net_rtap", "net_rtun"]
 
 
-def tap_port(app, names, kind="net_rtap", **conf):
-    """Attach a port of kind, quiet its kernel side, start it; returns (port, ifname)."""
+def tap_port(app, names, kind="net_rtap", devargs="", **conf):
+    """Attach a port of kind (with more devargs), quiet its kernel side, start
+    it; returns (port, ifname)."""
     ifname = names()
-    port = app.attach(f"{kind}_{ifname},iface={ifname}")
+    port = app.attach(f"{kind}_{ifname},iface={ifname}{devargs}")
     disable_ipv6(ifname)
     app.start_port(port, **conf)
     return port, ifname
@@ -122,12 +123,12 @@ def test_tagged_full_mtu_frame_fits(app, names, raw_socket):
     assert app.stats(port)["ierrors"] == 0
 
 
-def port_pair(app, names, netns, kind="net_rtap", subnet="10.201.0", **conf):
-    """Two started ports of kind whose kernel sides are <subnet>.1 and .2 in
-    two namespaces; (port a, port b, namespace a, namespace b)."""
+def port_pair(app, names, netns, kind="net_rtap", subnet="10.201.0", devargs="", **conf):
+    """Two started ports of kind (with more devargs) whose kernel sides are
+    <subnet>.1 and .2 in two namespaces; (port a, port b, namespace a, namespace b)."""
     a, b = names("a"), names("b")
-    pa = app.attach(f"{kind}_{a},iface={a}")
-    pb = app.attach(f"{kind}_{b},iface={b}")
+    pa = app.attach(f"{kind}_{a},iface={a}{devargs}")
+    pb = app.attach(f"{kind}_{b},iface={b}{devargs}")
     nsa, nsb = netns(), netns()
     move_to_netns(a, nsa, [f"{subnet}.1/24"])
     move_to_netns(b, nsb, [f"{subnet}.2/24"])

@@ -36,6 +36,7 @@ test_defaults(void **state __rte_unused)
 	assert_false(args.mac_given);
 	assert_false(args.csum_partial);
 	assert_int_equal(args.txqueuelen, 0);
+	assert_int_equal(args.sqpoll_cpu, -1);
 }
 
 /* net_rtun: its own default name, and no MAC address to take. */
@@ -80,6 +81,11 @@ test_valid(void **state __rte_unused)
 	assert_int_equal(args.txqueuelen, RTAP_TXQLEN_MAX);
 	assert_int_equal(parse("txqueuelen=0002000", &args), 0);
 	assert_int_equal(args.txqueuelen, 2000);
+	assert_int_equal(args.sqpoll_cpu, -1);
+	assert_int_equal(parse("sqpoll=0", &args), 0);
+	assert_int_equal(args.sqpoll_cpu, 0);
+	assert_int_equal(parse("sqpoll=1023", &args), 0);
+	assert_int_equal(args.sqpoll_cpu, 1023);
 }
 
 /*
@@ -98,6 +104,8 @@ test_invalid_is_einval(void **state __rte_unused)
 		"txqueuelen", "txqueuelen=", "txqueuelen=0", "txqueuelen=-1", "txqueuelen=+5",
 		"txqueuelen= 5", "txqueuelen=5x", "txqueuelen=0x10", "txqueuelen=1048577",
 		"txqueuelen=18446744073709551617", "txqueuelen=1,txqueuelen=2",
+		"sqpoll", "sqpoll=", "sqpoll=-1", "sqpoll=1024", "sqpoll=x", "sqpoll=0x1",
+		"sqpoll= 1", "sqpoll=1,sqpoll=1",
 	};
 	struct rtap_args args;
 	unsigned int i;

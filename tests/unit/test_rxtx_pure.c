@@ -3,7 +3,8 @@
  *
  * Unit tests of the data path's pure pieces against a real mempool: Rx chain
  * allocation for a frame size, the segment length fix-up, where the Tx
- * virtio-net header may go, the Rx multicast check and the fixed MAC address.
+ * virtio-net header may go, the Rx multicast check, the fixed MAC address and
+ * the size of Rx drain batches.
  */
 
 #include <setjmp.h>
@@ -337,10 +338,32 @@ test_fixed_mac(void **state __rte_unused)
 		assert_false(rte_is_same_ether_addr(&macs[i - 1], &macs[i]));
 }
 
+/* Drain batches: grow while every read brings a frame, shrink to what came. */
+static void
+test_drain_batch(void **state __rte_unused)
+{
+	uint16_t batch = 1, i;
+
+	/* A busy queue: 1, 2, 4, ... up to the ring. */
+	for (i = 0; i < 12; i++)
+		batch = rtap_rx_drain_next(batch, 0, 512);
+	assert_int_equal(batch, 512);
+	assert_int_equal(rtap_rx_drain_next(512, 0, 512), 512);
+	/* The queue ran dry after 10 frames: 10 and the one read that says so. */
+	assert_int_equal(rtap_rx_drain_next(10, 22, 512), 11);
+	/* An idle queue: one read after each frame, never none. */
+	assert_int_equal(rtap_rx_drain_next(0, 1, 512), 1);
+	assert_int_equal(rtap_rx_drain_next(0, 0, 512), 1);
+	assert_int_equal(rtap_rx_drain_next(40, 0, 64), 64);
+	assert_int_equal(rtap_rx_drain_next(UINT16_MAX, 0, UINT16_MAX), UINT16_MAX);
+	assert_int_equal(rtap_rx_drain_next(UINT16_MAX, 1, UINT16_MAX), UINT16_MAX);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_drain_batch),
 		cmocka_unit_test_teardown(test_chain_alloc_single, pools_full),
 		cmocka_unit_test_teardown(test_chain_alloc_for_mtu, pools_full),
 		cmocka_unit_test_teardown(test_chain_alloc_limits, pools_full),

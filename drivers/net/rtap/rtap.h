@@ -201,6 +201,7 @@ struct rtap_rx_ring {
 	uint32_t gen;		/* the start the ring is set up for, or RTAP_GEN_NONE */
 	uint16_t inflight;	/* reads posted and not yet reaped */
 	bool draining;		/* frames are queued: read without waiting */
+	uint16_t drain_batch;	/* non-waiting reads the next drain posts */
 	bool nowait;		/* RWF_NOWAIT reads work (tun, Linux 6.4+) */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
 	int fd;			/* the TAP queue fd: readv drain without nowait */
@@ -232,6 +233,20 @@ struct rtap_tx_ring {
 	unsigned int nb_iov;	/* iov[] entries staged for the next submit */
 	struct iovec iov[RTAP_IOV_BATCH];
 };
+
+/*
+ * Non-waiting reads the next drain posts, from how the last ones fared
+ * (frames they brought, reads that found the queue empty): twice as many
+ * while each brought a frame, else one more than brought frames, so a queue
+ * the kernel fills slowly costs one -EAGAIN read a drain, not a burst of them.
+ */
+static inline uint16_t
+rtap_rx_drain_next(uint16_t frames, uint16_t empty, uint16_t max)
+{
+	uint32_t n = empty != 0 ? frames + 1u : 2u * frames;
+
+	return RTE_MAX(1u, RTE_MIN(n, (uint32_t)max));
+}
 
 /* A ring set up for no start; no queue's generation ever is. */
 #define RTAP_GEN_NONE	0u
@@ -289,6 +304,7 @@ struct rtap_pmd {
 	bool csum_partial;	/* csum=partial: the application finishes checksums */
 	bool uso;		/* the kernel takes UDP GSO frames both ways (TUN_F_USO4/6) */
 	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
+	int sqpoll_cpu;		/* sqpoll=: the CPU of the rings' SQ thread, or -1 */
 	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
 	bool txqlen_set;	/* changed by a start, to restore at close */
 	uint64_t rss_hf;	/* the RSS configuration; queues copy it at start */
@@ -404,6 +420,7 @@ struct rtap_proc {
 #define RTAP_ARG_MAC		"mac"
 #define RTAP_ARG_CSUM		"csum"
 #define RTAP_ARG_TXQLEN		"txqueuelen"
+#define RTAP_ARG_SQPOLL		"sqpoll"
 #define RTAP_DEFAULT_IFACE	"rtap%d"
 #define RTAP_DEFAULT_TUN_IFACE	"rtun%d"
 #define RTAP_MAC_FIXED		"fixed"
@@ -423,6 +440,7 @@ struct rtap_args {
 	struct rte_ether_addr mac;
 	bool csum_partial;
 	uint32_t txqueuelen;	/* 0: follow nb_rx_desc */
+	int sqpoll_cpu;		/* the SQ thread's CPU, or -1: no SQPOLL */
 };
 
 int rtap_parse_args(const char *name, const char *params, struct rtap_args *args);
@@ -652,6 +670,7 @@ void rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t queue_id);
 bool rtap_rx_arm(struct rtap_rx_ring *rxr);
 /* Free this process's rings of the port (a secondary's close). */
 void rtap_rings_free(uint16_t port_id);
+int rtap_sqpoll_check(const char *name, int cpu);
 int rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t queue_id);
 void rtap_fast_ops_set(struct rte_eth_dev *dev);
 int rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t queue_id);

@@ -6,6 +6,8 @@
  */
 
 #include <errno.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@ static const char * const valid_arguments[] = {
 	RTAP_ARG_MAC,
 	RTAP_ARG_CSUM,
 	RTAP_ARG_TXQLEN,
+	RTAP_ARG_SQPOLL,
 	NULL
 };
 
@@ -101,26 +104,49 @@ rtap_arg_csum(const char *key __rte_unused, const char *value, void *opaque)
 	return 0;
 }
 
-static int
-rtap_arg_txqlen(const char *key __rte_unused, const char *value, void *opaque)
+/* A decimal number, or ULONG_MAX: strtoul() takes a sign and leading spaces. */
+static unsigned long
+rtap_arg_number(const char *value)
 {
-	struct rtap_args *args = opaque;
-	unsigned long n = 0;
+	unsigned long n = ULONG_MAX;
 	char *end = NULL;
 
-	/* strtoul() takes a sign and leading spaces: only digits are a length. */
 	if (value != NULL && *value >= '0' && *value <= '9') {
 		errno = 0;
 		n = strtoul(value, &end, 10);
 		if (errno != 0 || *end != '\0')
-			n = 0;
+			n = ULONG_MAX;
 	}
+	return n;
+}
+
+static int
+rtap_arg_txqlen(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+	unsigned long n = rtap_arg_number(value);
+
 	if (n == 0 || n > RTAP_TXQLEN_MAX) {
 		PMD_LOG(ERR, "txqueuelen=%s: expected a number of frames from 1 to %u",
 			value ? value : "", RTAP_TXQLEN_MAX);
 		return -EINVAL;
 	}
 	args->txqueuelen = n;
+	return 0;
+}
+
+static int
+rtap_arg_sqpoll(const char *key __rte_unused, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+	unsigned long cpu = rtap_arg_number(value);
+
+	if (cpu >= CPU_SETSIZE) {
+		PMD_LOG(ERR, "sqpoll=%s: expected the number of the CPU the SQ thread runs on, below %d",
+			value ? value : "", CPU_SETSIZE);
+		return -EINVAL;
+	}
+	args->sqpoll_cpu = cpu;
 	return 0;
 }
 
@@ -136,6 +162,7 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 		{ RTAP_ARG_MAC, rtap_arg_mac },
 		{ RTAP_ARG_CSUM, rtap_arg_csum },
 		{ RTAP_ARG_TXQLEN, rtap_arg_txqlen },
+		{ RTAP_ARG_SQPOLL, rtap_arg_sqpoll },
 	};
 	struct rte_kvargs *kvlist;
 	unsigned int i;
@@ -143,12 +170,13 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 
 	rte_strlcpy(args->ifname, args->tun ? RTAP_DEFAULT_TUN_IFACE : RTAP_DEFAULT_IFACE,
 		    sizeof(args->ifname));
+	args->sqpoll_cpu = -1;
 	if (params == NULL || *params == '\0')
 		return 0;
 
 	kvlist = rte_kvargs_parse(params, valid_arguments);
 	if (kvlist == NULL) {
-		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=, csum=, txqueuelen=)",
+		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=, csum=, txqueuelen=, sqpoll=)",
 			name, params);
 		return -EINVAL;
 	}

@@ -368,6 +368,9 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 		goto error;
 	}
 
+	ret = rtap_sqpoll_check(name, args->sqpoll_cpu);
+	if (ret < 0)
+		goto error;
 	ret = rtap_tap_create(args->ifname, args->persist, args->tun, pmd->ifname, proc->fds);
 	if (ret < 0)
 		goto error;
@@ -376,6 +379,7 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	pmd->tun = args->tun;
 	pmd->csum_partial = args->csum_partial;
 	pmd->txqlen_arg = args->txqueuelen;
+	pmd->sqpoll_cpu = args->sqpoll_cpu;
 	rtap_rss_init(pmd);
 	if (rtap_tap_get_txqlen(proc->fds[0], &pmd->txqlen_orig) < 0)
 		pmd->txqlen_orig = -1;
@@ -476,7 +480,8 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtap,
 	RTAP_ARG_PERSIST "[=<0|1>] "
 	RTAP_ARG_MAC "=<xx:xx:xx:xx:xx:xx|fixed> "
 	RTAP_ARG_CSUM "=<full|partial> "
-	RTAP_ARG_TXQLEN "=<frames>");
+	RTAP_ARG_TXQLEN "=<frames> "
+	RTAP_ARG_SQPOLL "=<cpu>");
 
 /* L3: a TUN device, IP packets with no Ethernet header. */
 static struct rte_vdev_driver rtap_tun_vdev_driver = {
@@ -489,4 +494,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtun,
 	RTAP_ARG_IFACE "=<name, default rtun%d> "
 	RTAP_ARG_PERSIST "[=<0|1>] "
 	RTAP_ARG_CSUM "=<full|partial> "
-	RTAP_ARG_TXQLEN "=<frames>");
+	RTAP_ARG_TXQLEN "=<frames> "
+	RTAP_ARG_SQPOLL "=<cpu>");

@@ -75,12 +75,16 @@ static struct rtap_tx_ring *rtap_tx_ring_follow(struct rtap_tx_queue *txq);
 /* How long a stop waits for the completions of what it cancels. */
 #define RTAP_CANCEL_WAIT_MS	20
 
+/*
+ * Submit what is staged. The iovecs are free again once the kernel has
+ * consumed every SQE: at once without SQPOLL, whenever its thread got to
+ * them with it.
+ */
 static inline void
 rtap_ring_submit(struct io_uring *ring, unsigned int *nb_iov)
 {
-	if (io_uring_sq_ready(ring) == 0)
-		return;
-	io_uring_submit(ring);
+	if (io_uring_sq_ready(ring) != 0)
+		io_uring_submit(ring);
 	if (io_uring_sq_ready(ring) == 0)
 		*nb_iov = 0;
 }
@@ -217,10 +221,17 @@ rtap_rx_wait(struct rtap_rx_ring *rxr)
 	rtap_ring_submit(&rxr->ring, &rxr->nb_iov);
 }
 
-/* Read up to n frames already queued in the kernel, all within one submit. */
+/*
+ * Read up to n frames already queued in the kernel, all within one submit
+ * (without SQPOLL; its thread completes them by a later burst). Reads in
+ * flight stay within nb_desc, so the CQ has room for all.
+ */
 static void
 rtap_rx_read_queued(struct rtap_rx_ring *rxr, uint16_t n)
 {
+	uint16_t room = rxr->q->nb_desc > rxr->inflight ? rxr->q->nb_desc - rxr->inflight : 0;
+
+	n = RTE_MIN(n, RTE_MIN(rxr->drain_batch, room));
 	while (n-- > 0 && rtap_rx_post_chain(rxr, true) != NULL)
 		;
 	rtap_ring_submit(&rxr->ring, &rxr->nb_iov);
@@ -294,7 +305,7 @@ rtap_rx_reap(struct rtap_rx_ring *rxr, struct rte_mbuf **bufs, uint16_t nb_pkts)
 {
 	struct io_uring_cqe *cqe;
 	unsigned int head, nb_cqe = 0;
-	uint16_t nb_rx = 0;
+	uint16_t nb_rx = 0, drained = 0, empty = 0;
 
 	io_uring_for_each_cqe(&rxr->ring, head, cqe) {
 		struct rte_mbuf *mb = io_uring_cqe_get_data(cqe);
@@ -306,12 +317,18 @@ rtap_rx_reap(struct rtap_rx_ring *rxr, struct rte_mbuf **bufs, uint16_t nb_pkts)
 			/* A frame came: read what follows it without waiting. */
 			rxr->waiting = NULL;
 			rxr->draining = true;
+		} else if (cqe->res > 0) {
+			drained++;
+		} else {
+			empty++;
 		}
 		if (rtap_rx_complete(rxr, mb, cqe->res))
 			bufs[nb_rx++] = mb;
 	}
 	io_uring_cq_advance(&rxr->ring, nb_cqe);
 	rxr->inflight -= nb_cqe;
+	if (drained + empty != 0)
+		rxr->drain_batch = rtap_rx_drain_next(drained, empty, rxr->q->nb_desc);
 	return nb_rx;
 }
 
@@ -400,7 +417,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	nb_rx = rtap_rx_reap(rxr, bufs, nb_pkts);
 	if (rxr->draining && nb_rx < nb_pkts) {
 		if (likely(rxr->nowait)) {
-			rtap_rx_read_queued(rxr, RTE_MIN(nb_pkts - nb_rx, rxq->nb_desc));
+			rtap_rx_read_queued(rxr, nb_pkts - nb_rx);
 			nb_rx += rtap_rx_reap(rxr, bufs + nb_rx, nb_pkts - nb_rx);
 		} else {
 			nb_rx += rtap_rx_readv_queued(rxr, bufs + nb_rx, nb_pkts - nb_rx);
@@ -481,7 +498,7 @@ rtap_monitor_busy(const uint64_t val __rte_unused,
 /*
  * Where the next frame of an idle queue shows in memory, for rte_power_monitor().
  * The frame completes the read waiting in the kernel. With cooperative task
- * running (rtap_queue_ring_init) the kernel posts no completion while the
+ * running (rtap_ring_params()) the kernel posts no completion while the
  * polling thread sleeps in user space: it sets IORING_SQ_TASKRUN in the SQ
  * ring's flags, so that word is watched. Without it the completion is posted
  * at once: the CQ tail is watched. A queue that may already hold frames
@@ -780,29 +797,98 @@ rtap_rx_buffer_check(const struct rte_eth_dev *dev, struct rte_mempool *mp,
 	return 0;
 }
 
+struct rtap_rx_ring *rtap_rx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+struct rtap_tx_ring *rtap_tx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+
+/* A ring of the port in this process whose SQ thread new rings share, or -1. */
 static int
-rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc)
+rtap_sqpoll_ring_fd(uint16_t port_id)
 {
-	/*
-	 * Room for nb_desc completions plus the cancel's: the CQ never overflows.
-	 * Cooperative task running: a frame arriving for the waiting read sets a
-	 * flag in the SQ ring, which the polling burst checks, instead of
-	 * interrupting the polling CPU (a thread asleep is still woken). Kernels
-	 * before 5.19 lack the flags.
-	 */
-	int ret = io_uring_queue_init(nb_desc + 1, ring,
-				      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+	uint16_t i;
 
-	if (ret == -EINVAL)
-		ret = io_uring_queue_init(nb_desc + 1, ring, 0);
+	for (i = 0; i < RTAP_MAX_QUEUES; i++) {
+		if (rtap_rx_rings[port_id][i] != NULL)
+			return rtap_rx_rings[port_id][i]->ring.ring_fd;
+		if (rtap_tx_rings[port_id][i] != NULL)
+			return rtap_tx_rings[port_id][i]->ring.ring_fd;
+	}
+	return -1;
+}
 
+/*
+ * The parameters of a queue's ring. Without sqpoll=, cooperative task
+ * running: a frame arriving for the waiting read sets a flag in the SQ ring,
+ * which the polling burst checks, instead of interrupting the polling CPU (a
+ * thread asleep is still woken); kernels before 5.19 lack the flags. With
+ * sqpoll=, a kernel thread on that CPU submits for all of the port's rings in
+ * this process (the first ring's thread, IORING_SETUP_ATTACH_WQ): the polling
+ * lcore fills SQEs and reaps CQEs, enters the kernel only to wake the thread
+ * after sq_thread_idle, and the kernel's TAP work runs on the thread's CPU,
+ * which also runs the completion work (the task-running flags are refused).
+ */
+static void
+rtap_ring_params(struct io_uring_params *p, uint16_t port_id)
+{
+	const struct rtap_pmd *pmd = rte_eth_devices[port_id].data->dev_private;
+
+	memset(p, 0, sizeof(*p));
+	if (pmd->sqpoll_cpu < 0) {
+		p->flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+		return;
+	}
+	p->flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF;
+	p->sq_thread_cpu = pmd->sqpoll_cpu;
+	p->wq_fd = rtap_sqpoll_ring_fd(port_id);
+	if ((int)p->wq_fd >= 0)
+		p->flags |= IORING_SETUP_ATTACH_WQ;
+}
+
+static int
+rtap_queue_ring_init(struct io_uring *ring, uint16_t nb_desc, uint16_t port_id)
+{
+	struct io_uring_params p;
+	int ret;
+
+	/* Room for nb_desc completions plus the cancel's: the CQ never overflows. */
+	rtap_ring_params(&p, port_id);
+	ret = io_uring_queue_init_params(nb_desc + 1, ring, &p);
+	if (ret == -EINVAL && !(p.flags & IORING_SETUP_SQPOLL)) {
+		memset(&p, 0, sizeof(p));
+		ret = io_uring_queue_init_params(nb_desc + 1, ring, &p);
+	}
 	if (ret < 0)
-		PMD_LOG(ERR, "io_uring_queue_init(%u): %s", nb_desc + 1, strerror(-ret));
+		PMD_LOG(ERR, "io_uring_queue_init(%u%s): %s", nb_desc + 1,
+			p.flags & IORING_SETUP_SQPOLL ? ", SQPOLL" : "", strerror(-ret));
 	return ret;
 }
 
-struct rtap_rx_ring *rtap_rx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
-struct rtap_tx_ring *rtap_tx_rings[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
+/*
+ * sqpoll=<cpu> checked at probe, by creating a ring with an SQ thread there:
+ * the kernel refuses a CPU that is offline or outside the process's cpuset.
+ */
+int
+rtap_sqpoll_check(const char *name, int cpu)
+{
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF,
+		.sq_thread_cpu = cpu,
+	};
+	struct io_uring ring;
+	int ret;
+
+	if (cpu < 0)
+		return 0;
+	ret = io_uring_queue_init_params(1, &ring, &p);
+	if (ret < 0) {
+		PMD_LOG(ERR, "%s: sqpoll=%d: the kernel refuses an SQ thread on CPU %d: %s%s",
+			name, cpu, cpu, strerror(-ret),
+			ret == -EINVAL ? " (offline, or not in this process's cpuset)" : "");
+		return ret;
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
 /* The start of each queue a secondary could not follow: not tried (and logged) every burst. */
 static uint32_t rtap_rx_failed[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
 static uint32_t rtap_tx_failed[RTE_MAX_ETHPORTS][RTAP_MAX_QUEUES];
@@ -824,7 +910,7 @@ rtap_rx_ring_alloc(struct rtap_rx_queue *rxq, int socket_id)
 		PMD_LOG(ERR, "port %u Rx queue %u: out of memory", rxq->port_id, rxq->queue_id);
 		return NULL;
 	}
-	if (rtap_queue_ring_init(&rxr->ring, rxq->nb_desc) < 0) {
+	if (rtap_queue_ring_init(&rxr->ring, rxq->nb_desc, rxq->port_id) < 0) {
 		rte_free(rxr);
 		return NULL;
 	}
@@ -843,7 +929,7 @@ rtap_tx_ring_alloc(struct rtap_tx_queue *txq, int socket_id)
 		PMD_LOG(ERR, "port %u Tx queue %u: out of memory", txq->port_id, txq->queue_id);
 		return NULL;
 	}
-	if (rtap_queue_ring_init(&txr->ring, txq->nb_desc) < 0) {
+	if (rtap_queue_ring_init(&txr->ring, txq->nb_desc, txq->port_id) < 0) {
 		rte_free(txr);
 		return NULL;
 	}
@@ -1070,6 +1156,7 @@ rtap_rx_ring_start(struct rtap_rx_ring *rxr, int fd)
 	}
 	rxr->detached = false;
 	rxr->draining = false;
+	rxr->drain_batch = 1;
 	return 0;
 }
 
