@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Summarise bench/run.sh results: runs.csv -> table.md, table.rst and chart.png.
 
-Per driver and measurement: the median over the repetitions and the min-max
-range; ratios are of medians against net_tap from the same run.
+One table per placement (where bench/run.sh ran testpmd and the kernel-side
+tools); per driver and measurement: the median over the repetitions and the
+min-max range; ratios are of medians against net_tap from the same run and
+placement. A runs.csv from before placements counts as "pinned".
 Usage: /usr/bin/python3 bench/report.py <results dir>
 """
 
@@ -13,8 +15,16 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-DRIVERS = [("rtap", "rtap"), ("tap", "net_tap"), ("af_packet", "net_af_packet"),
-           ("veth", "veth (kernel only)")]
+DRIVERS = [("rtap", "rtap"), ("rtap_sqpoll", "rtap (SQPOLL)"), ("tap", "net_tap"),
+           ("af_packet", "net_af_packet"), ("veth", "veth (kernel only)")]
+# Drivers with a ratio column against net_tap; the target is rtap's.
+RATIOS = [("rtap", "rtap / net_tap"), ("rtap_sqpoll", "rtap (SQPOLL) / net_tap")]
+PLACEMENTS = [
+    ("pinned", "testpmd's main and forwarding lcores on CPU 1, every kernel-side tool "
+     "on CPU 0"),
+    ("spread", "EAL's main lcore on CPU 0, the forwarding lcore on CPU 1, testpmd, "
+     "ping, iperf3 and udp_gso.py otherwise unpinned, trafgen on CPU 0"),
+]
 
 # (test, CSV column, label, unit, higher is better, target for rtap/net_tap)
 ROWS = [
@@ -24,12 +34,22 @@ ROWS = [
     ("rx64", "value", "Rx 64 B, delivered to testpmd", "Mpps", True, 4.0),
     ("rx64", "generated_mpps", "Rx 64 B, trafgen sent", "Mpps", True, None),
     ("rx64", "delivered_pct", "Rx 64 B, share delivered", "%", True, None),
+    ("rx64", "dropped_tap", "Rx 64 B, dropped before the PMD", "frames", False, None),
     ("rx64", "cycles_per_pkt", "Rx 64 B, PMD cycles/packet", "cycles", False, None),
+    ("rx64", "cpu_ns_per_pkt", "Rx 64 B, CPU ns/packet, both cores", "ns", False, None),
     ("rx64_paced", "value", "Rx 64 B offered at 0.25 Mpps, delivered", "Mpps", True, 4.0),
     ("rx64_paced", "delivered_pct", "Rx 64 B offered at 0.25 Mpps, share delivered", "%",
      True, None),
     ("tx64", "cycles_per_pkt", "Tx 64 B, PMD cycles/packet", "cycles", False, None),
+    ("tx64", "cpu_ns_per_pkt", "Tx 64 B, CPU ns/packet, both cores", "ns", False, None),
     ("fwd_udp64", "value", "Forward UDP 64 B, ns1 to ns2", "Mpps", True, 2.5),
+    ("fwd_udp64", "generated_mpps", "Forward UDP 64 B, trafgen sent", "Mpps", True, None),
+    ("fwd_udp64", "lost_tap", "Forward UDP 64 B, lost at port 0's TAP queue", "frames",
+     False, None),
+    ("fwd_udp64", "lost_pmd", "Forward UDP 64 B, lost in the PMD or testpmd", "frames",
+     False, None),
+    ("fwd_udp64", "lost_rx", "Forward UDP 64 B, lost at the receiver in ns2", "frames",
+     False, None),
     ("tcp", "value", "TCP, offloads off", "Gbit/s", True, None),
     ("tcp", "retrans", "TCP, offloads off: retransmits", "", False, None),
     ("tcp_offloads", "value", "TCP, offloads on", "Gbit/s", True, 5.0),
@@ -58,18 +78,22 @@ CHART = [("tx64", "Tx 64B"), ("tx1500", "Tx 1500B"), ("tx1500_3seg", "Tx 3-seg")
 
 
 def load(path):
-    data = defaultdict(list)
+    """Per placement: (driver, test, column) -> the values of the repetitions."""
+    data = defaultdict(lambda: defaultdict(list))
     with open(path) as f:
         for r in csv.DictReader(f):
+            pl = r.get("placement") or "pinned"
             for col, v in r.items():
                 try:
-                    data[(r["driver"], r["test"], col)].append(float(v))
+                    data[pl][(r["driver"], r["test"], col)].append(float(v))
                 except (TypeError, ValueError):
                     pass
     return data
 
 
-def fmt(x):
+def fmt(x, unit=""):
+    if unit == "frames":
+        return f"{x:.0f}"
     if x >= 100:
         return f"{x:.0f}"
     if x >= 10:
@@ -77,44 +101,57 @@ def fmt(x):
     return f"{x:.3g}" if x >= 1 else f"{x:.3f}"
 
 
-def cell(vals):
+def cell(vals, unit=""):
     if not vals:
         return "–"
     med = statistics.median(vals)
     if len(vals) == 1:
-        return fmt(med)
-    return f"{fmt(med)} ({fmt(min(vals))}–{fmt(max(vals))})"
+        return fmt(med, unit)
+    return f"{fmt(med, unit)} ({fmt(min(vals), unit)}–{fmt(max(vals), unit)})"
 
 
-def ratio(data, test, col):
-    a = data.get(("rtap", test, col))
+def ratio(data, test, col, drv="rtap"):
+    a = data.get((drv, test, col))
     b = data.get(("tap", test, col))
     if not a or not b or statistics.median(b) == 0 or statistics.median(a) == 0:
         return None
     return statistics.median(a) / statistics.median(b)
 
 
+def ran(data, drv):
+    return any(k[0] == drv for k in data)
+
+
 def table_rows(data):
-    """Header and rows: measurement, unit, one cell per driver, ratio, target."""
-    head = ["Measurement", "unit"] + [name for _, name in DRIVERS] + ["rtap / net_tap", "target"]
+    """Header and rows: measurement, unit, one cell per driver, ratios, target.
+
+    rtap and net_tap always have a column; the others where they ran.
+    """
+    drivers = [(d, n) for d, n in DRIVERS if d in ("rtap", "tap") or ran(data, d)]
+    ratios = [(d, n) for d, n in RATIOS if d == "rtap" or ran(data, d)]
+    head = (["Measurement", "unit"] + [n for _, n in drivers] + [n for _, n in ratios] +
+            ["target"])
     rows = []
     for test, col, label, unit, higher, target in ROWS:
-        cells = [cell(data.get((d, test, col), [])) for d, _ in DRIVERS]
+        cells = [cell(data.get((d, test, col), []), unit) for d, _ in drivers]
         if all(c == "–" for c in cells):
             continue
+        rs = []
+        for d, _ in ratios:
+            x = ratio(data, test, col, d)
+            rs.append("–" if x is None else f"{x:.2f}x")
         r = ratio(data, test, col)
-        rs = "–" if r is None else f"{r:.2f}x"
         ts = ""
         if target is not None:
             ts = f"{'≥' if higher else '≤'} {target}x"
             if r is not None:
                 ok = r >= target if higher else r <= target
                 ts += " met" if ok else " missed"
-        rows.append([label, unit] + cells + [rs, ts])
+        rows.append([label, unit] + cells + rs + [ts])
     return head, rows
 
 
-def notes(data, reps):
+def notes(data):
     out = []
     veth = data.get(("veth", "tcp", "value"))
     rt = data.get(("rtap", "tcp_offloads", "value"))
@@ -128,28 +165,54 @@ def notes(data, reps):
         out.append(f"rtap's default complete Rx checksums carry "
                    f"{statistics.median(full) / statistics.median(partial):.0%} of the TCP "
                    "rate of csum=partial (both without LRO).")
-    out.append(f"Median over {reps} repetition(s), (min–max) in brackets; drivers "
-               "interleaved per repetition; ratios are of medians.")
     return out
 
 
-def markdown(head, rows, note):
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines + [""] + note) + "\n"
+def placements(data):
+    """The placements in the run, in PLACEMENTS order, with their descriptions."""
+    known = dict(PLACEMENTS)
+    order = [p for p, _ in PLACEMENTS] + sorted(set(data) - set(known))
+    return [(p, known.get(p, p)) for p in order if p in data]
 
 
-def rst(head, rows, note):
-    """A csv-table for the driver guide (doc/guides/nics/rtap.rst includes it)."""
+def footer(reps):
+    return [f"Median over {reps} repetition(s), (min–max) in brackets; drivers and "
+            "placements interleaved per repetition; ratios are of medians within a "
+            "placement. Frames: counts over the whole measurement."]
+
+
+def markdown(tables, note):
+    lines = []
+    for pl, desc, head, rows, pnote in tables:
+        lines += [f"### Placement {pl}: {desc}", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        lines += [""] + pnote + ([""] if pnote else [])
+    return "\n".join(lines + note) + "\n"
+
+
+def rst(tables, note):
+    """csv-tables for the driver guide (doc/guides/nics/rtap.rst includes one)."""
     def q(c):
         return '"' + c.replace('"', '""') + '"'
-    lines = [".. csv-table:: rtap, net_tap and net_af_packet in one run",
-             "   :header: " + ", ".join(q(h) for h in head), ""]
-    lines += ["   " + ", ".join(q(c) for c in r) for r in rows]
-    return "\n".join(lines + [""] + note) + "\n"
+    lines = []
+    for pl, desc, head, rows, pnote in tables:
+        lines += [f".. csv-table:: rtap, net_tap and net_af_packet in one run, placement "
+                  f"{pl} ({desc})",
+                  "   :header: " + ", ".join(q(h) for h in head), ""]
+        lines += ["   " + ", ".join(q(c) for c in r) for r in rows]
+        lines += [""] + pnote + ([""] if pnote else [])
+    return "\n".join(lines + note) + "\n"
 
 
-def chart(data, out):
+# Chart series: driver, legend, colour; net_tap is the line at 1.
+SERIES = [("rtap", "rtap", "#1f77b4"), ("rtap_sqpoll", "rtap (SQPOLL)", "#2ca02c"),
+          ("af_packet", "net_af_packet", "#aaaaaa")]
+
+
+def chart_panel(data, dat):
+    """Write one placement's bars to dat; returns the plot command, or None."""
+    series = [s for s in SERIES if s[0] == "rtap" or ran(data, s[0])]
     rows = []
     for test, label in CHART:
         higher = not test.startswith("ping")
@@ -158,7 +221,7 @@ def chart(data, out):
             continue
         b = statistics.median(base)
         fields = [f'"{label}"']
-        for drv in ("rtap", "af_packet"):
+        for drv, _, _ in series:
             vals = data.get((drv, test, "value"), [])
             if not vals or min(vals) == 0:
                 fields += ["0", "0", "0"]
@@ -166,12 +229,34 @@ def chart(data, out):
             rel = sorted(v / b if higher else b / v for v in vals)
             fields += [f"{statistics.median(rel):.4f}", f"{rel[0]:.4f}", f"{rel[-1]:.4f}"]
         rows.append(" ".join(fields))
-    dat = out / "chart.dat"
+    if not rows:
+        return None
     dat.write_text("\n".join(rows) + "\n")
+    plots = []
+    for i, (_, name, colour) in enumerate(series):
+        c = 2 + 3 * i
+        using = f"{c}:{c + 1}:{c + 2}" + (":xtic(1)" if i == 0 else "")
+        plots.append(f'"{dat if i == 0 else ""}" using {using} title "{name}" '
+                     f'lc rgb "{colour}"')
+    plots.append('1 with lines lc rgb "red" dt 2 title "net_tap"')
+    return "plot " + ", \\\n     ".join(plots)
+
+
+def chart(data, out):
+    """One panel per placement, one above the other, in chart.png."""
+    panels = []
+    for pl, _ in placements(data):
+        cmd = chart_panel(data[pl], out / f"chart-{pl}.dat")
+        if cmd:
+            panels.append(f'set title "Placement {pl}: relative to net_tap of the same '
+                          f'run and placement (>1 is better; bars: median, whiskers: '
+                          f'min-max)"\n{cmd}')
+    if not panels:
+        return
     script = f"""
-set terminal pngcairo size 900,420 font ",10" noenhanced
+set terminal pngcairo size 900,{400 * len(panels)} font ",10" noenhanced
 set output "{out / 'chart.png'}"
-set title "rtap and net_af_packet relative to net_tap (same run; >1 is better; bars: median, whiskers: min-max)"
+set multiplot layout {len(panels)},1
 set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.8 border -1
@@ -180,10 +265,7 @@ set grid ytics
 set ylabel "x net_tap"
 set key top left
 set xtics nomirror
-plot "{dat}" using 2:3:4:xtic(1) title "rtap" lc rgb "#1f77b4", \\
-     "" using 5:6:7 title "net_af_packet" lc rgb "#aaaaaa", \\
-     1 with lines lc rgb "red" dt 2 title "net_tap"
-"""
+""" + "\n".join(panels) + "\nunset multiplot\n"
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
 
@@ -192,11 +274,12 @@ def main():
     data = load(out / "runs.csv")
     with open(out / "runs.csv") as f:
         reps = len({r["rep"] for r in csv.DictReader(f)})
-    head, rows = table_rows(data)
-    note = notes(data, reps)
-    md = markdown(head, rows, note)
+    tables = [(pl, desc, *table_rows(data[pl]), notes(data[pl]))
+              for pl, desc in placements(data)]
+    note = footer(reps)
+    md = markdown(tables, note)
     (out / "table.md").write_text(md)
-    (out / "table.rst").write_text(rst(head, rows, note))
+    (out / "table.rst").write_text(rst(tables, note))
     print(md)
     chart(data, out)
 

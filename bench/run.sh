@@ -6,35 +6,53 @@
 # lcores), the drivers interleaved in every repetition.
 #
 #   bench/run.sh [--quick] [--reps N] [--secs S] [--drivers "rtap tap af_packet"]
+#                [--placement "pinned spread"]
 #
 # --quick (CI smoke): 1 repetition, 1 s per measurement. Default: 5 x 3 s.
+# --drivers may also name rtap_sqpoll: rtap with sqpoll=0 on every port (an
+# io_uring SQPOLL thread on the kernel-side CPU).
 #
-# Topology, per driver: testpmd runs in namespace F pinned to CPU 1 with two
-# ports; the kernel side of port 0 lives in namespace 1 (10.201.0.1), that of
-# port 1 in namespace 2 (10.201.0.2). For net_af_packet the ports sit on veths
-# in F whose peers are the kernel sides. Kernel-side tools (trafgen, iperf3,
-# ping) run pinned to CPU 0. UDP with GSO (bench/udp_gso.py) runs with every
-# offload a driver has, none for net_af_packet. rtap's TCP rows also run
-# without LRO with its default complete Rx checksums and with csum=partial;
-# rtap and net_tap also carry TCP through Open vSwitch (bench/ovs.py). Results:
-# bench/results/<time>-<token>/ with runs.csv (one row per measurement),
-# table.md and chart.png.
+# Topology, per driver: testpmd runs in namespace F with two ports; the kernel
+# side of port 0 lives in namespace 1 (10.201.0.1), that of port 1 in
+# namespace 2 (10.201.0.2). For net_af_packet the ports sit on veths in F
+# whose peers are the kernel sides. Every driver runs in each placement:
+# "pinned", testpmd's main and forwarding lcores on CPU 1 and the kernel-side
+# tools (trafgen, iperf3, ping, bench/udp_gso.py) on CPU 0; "spread", EAL's
+# main lcore on CPU 0 and the forwarding lcore on CPU 1, testpmd otherwise
+# unpinned, and the kernel-side tools where the scheduler puts them, but
+# trafgen, still on CPU 0 so that the offered load stays comparable. UDP with
+# GSO (bench/udp_gso.py) runs with every offload a driver has, none for
+# net_af_packet. rtap's TCP rows also run without LRO with its default
+# complete Rx checksums and with csum=partial; rtap and net_tap also carry TCP
+# through Open vSwitch (bench/ovs.py). Results: bench/results/<time>-<token>/
+# with runs.csv (one row per measurement), table.md and chart.png.
 set -euo pipefail
 RTAP_LOG_TAG=bench
 . "$(dirname "$0")/../scripts/lib.sh"
 
 reps=5 secs=3 pings=200
-drivers="rtap tap af_packet"
+drivers="rtap tap af_packet" placements="pinned spread"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) reps=1 secs=1 pings=20 ;;
 	--reps) reps=$2; shift ;;
 	--secs) secs=$2; shift ;;
 	--drivers) drivers=$2; shift ;;
-	*) rtap_die "usage: $0 [--quick] [--reps N] [--secs S] [--drivers LIST]" ;;
+	--placement) placements=$2; shift ;;
+	*) rtap_die "usage: $0 [--quick] [--reps N] [--secs S] [--drivers LIST] [--placement LIST]" ;;
 	esac
 	shift
 done
+read -ra drv_list <<<"$drivers"
+read -ra pl_list <<<"$placements"
+# A typo would otherwise run testpmd without ports, or everything unpinned.
+for d in "${drv_list[@]}"; do
+	case $d in rtap | rtap_sqpoll | tap | af_packet) ;; *) rtap_die "unknown driver $d" ;; esac
+done
+for p in "${pl_list[@]}"; do
+	case $p in pinned | spread) ;; *) rtap_die "unknown placement $p" ;; esac
+done
+[ ${#drv_list[@]} -gt 0 ] && [ ${#pl_list[@]} -gt 0 ] || rtap_die "no driver or no placement"
 
 cd "$RTAP_TOP"
 [ -f "$RTAP_BUILD/build.ninja" ] || rtap_die "not configured: run scripts/setup.sh"
@@ -47,7 +65,8 @@ mkdir -p "$out/logs"
 work=$(mktemp -d)
 rtap_on_exit rm -rf "$work"
 csv="$out/runs.csv"
-echo "rep,driver,test,value,unit,generated_mpps,delivered_pct,cycles_per_pkt,retrans,rtt_min_ms,rtt_p99_ms,offloads" >"$csv"
+# New columns go at the end, the placement last: older readers keep working.
+echo "rep,driver,test,value,unit,generated_mpps,delivered_pct,cycles_per_pkt,retrans,rtt_min_ms,rtt_p99_ms,offloads,dropped_tap,lost_tap,lost_pmd,lost_rx,cpu_ns_per_pkt,placement" >"$csv"
 
 nsf=bf$tok ns1=b1$tok ns2=b2$tok
 k0=bk0$tok k1=bk1$tok
@@ -72,12 +91,71 @@ cat >"$work/udp64.cfg" <<EOF
 { eth(da=$mac1, sa=$mac0), ipv4(saddr=$ip0, daddr=$ip1, ttl=64), udp(sp=9, dp=9), fill(0x00, 22) }
 EOF
 
-row() { # rep driver test value unit [generated delivered cycles retrans rttmin rttp99 offloads]
+# One CSV row; the placement it ran in is added at the end.
+row() { # rep driver test value unit [generated delivered cycles retrans rttmin rttp99 offloads
+	#   dropped_tap lost_tap lost_pmd lost_rx cpu_ns]
 	local IFS=,
-	echo "$*" | awk -F, -v OFS=, '{ NF = 12; print }' >>"$csv"
+	echo "$*" | awk -F, -v OFS=, -v pl="$placement" '{ NF = 17; $18 = pl; print }' >>"$csv"
 }
 
 now_ns() { date +%s%N; }
+
+# Where the processes run (see the top). trafgen is on CPU 0 in both.
+placement= tpmd_pin=() eal_lcores=() kpin=()
+placement_set() {
+	placement=$1
+	case $1 in
+	pinned) tpmd_pin=(taskset -c 1) eal_lcores=(--lcores=0@1,1@1) kpin=(taskset -c 0) ;;
+	spread) tpmd_pin=() eal_lcores=(-l 0-1) kpin=() ;;
+	esac
+}
+
+# Busy jiffies of all CPUs (user, nice, system, irq, softirq, steal): the CPU
+# a measurement cost on both cores, whoever spent it.
+cpu_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+hz=$(getconf CLK_TCK)
+
+cpu_ns_per_pkt() { # busy-before busy-after packets
+	awk -v b=$(($2 - $1)) -v n="$3" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.0f", b * 1e9 / hz / n }'
+}
+
+# Counter $3 (RX-packets, RX-missed, RX-errors, RX-nombuf, TX-packets,
+# TX-errors) of port $2 in the output of "show port stats all" in file $1.
+pstat() {
+	awk -v p="$2" -v k="$3:" '/NIC statistics for port/ { cur = $(NF - 1) }
+		cur == p { for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' "$1"
+}
+
+# UDP receive errors in namespace $1 (InErrors, which counts RcvbufErrors too).
+udp_errors() {
+	ip netns exec "$1" awk '$1 == "Udp:" { if (k) { print $k; exit }
+		for (i = 2; i <= NF; i++) if ($i == "InErrors") k = i }' /proc/net/snmp
+}
+
+# Running totals of the frames lost on the way ns1 -> port 0 -> port 1 -> ns2,
+# to subtract: "<at port 0's TAP queue> <in the PMD or testpmd> <at the
+# receiving side>". testpmd's RX-missed is not counted in the PMD: rtap's is
+# its TAP's tx_dropped, net_af_packet's (in DPDKs that report it) the packet
+# socket's drops, both of which are counted here at the queue.
+losses() { # driver
+	local st=$work/pstats tap pmd rx
+	rtap_tpmd_cmd "show port stats all" >"$st"
+	# A TAP the reader does not keep up with drops as tx_dropped.
+	tap=$(rtap_if_stat "$ns1" "$k0" tx_dropped)
+	rx=$(($(rtap_if_stat "$ns2" "$k1" rx_dropped) + $(udp_errors "$ns2")))
+	if [ "$1" = af_packet ]; then
+		# What the veth handed to F and testpmd did not get: the packet socket
+		# ring's drops (this DPDK's net_af_packet reports none). The veth's
+		# own drops (a full backlog) are tx_dropped of its sending end.
+		tap=$((tap + $(rtap_if_stat "$nsf" "bd0$tok" rx_packets) - $(pstat "$st" 0 RX-packets)))
+		rx=$((rx + $(rtap_if_stat "$nsf" "bd1$tok" tx_dropped)))
+	fi
+	# For io forwarding, what port 0 received and port 1 did not send is what
+	# testpmd's stop output counts as TX-dropped (Tx refused or errors).
+	pmd=$(($(pstat "$st" 0 RX-errors) + $(pstat "$st" 0 RX-nombuf) +
+		$(pstat "$st" 0 RX-packets) - $(pstat "$st" 1 TX-packets)))
+	echo "$tap $pmd $rx"
+}
 
 # EAL, mempool, descriptors, burst and lcores: the same for every driver;
 # rtap's ports get the devargs in rtap_devargs (",key=value...") too.
@@ -87,6 +165,9 @@ tpmd_launch() { # driver tag extra-testpmd-args...
 	shift 2
 	case $drv in
 	rtap) vdevs=("--vdev=net_rtap0,iface=$k0$rtap_devargs" "--vdev=net_rtap1,iface=$k1$rtap_devargs") ;;
+	# The SQPOLL thread on CPU 0, with the kernel-side tools.
+	rtap_sqpoll) vdevs=("--vdev=net_rtap0,iface=$k0$rtap_devargs,sqpoll=0"
+	                    "--vdev=net_rtap1,iface=$k1$rtap_devargs,sqpoll=0") ;;
 	tap) vdevs=("--vdev=net_tap0,iface=$k0" "--vdev=net_tap1,iface=$k1") ;;
 	af_packet)
 		local i
@@ -105,8 +186,8 @@ tpmd_launch() { # driver tag extra-testpmd-args...
 	local prefix="rtapb-$tok-$tag"
 	rtap_eal_prefix "$prefix"
 	mkdir -p "$work/$tag"
-	rtap_tpmd_start "$work/$tag" taskset -c 1 ip netns exec "$nsf" dpdk-testpmd -d "$plugin" \
-		--no-huge -m 1024 --no-pci --file-prefix="$prefix" --lcores=0@1,1@1 "${vdevs[@]}" \
+	rtap_tpmd_start "$work/$tag" "${tpmd_pin[@]}" ip netns exec "$nsf" dpdk-testpmd -d "$plugin" \
+		--no-huge -m 1024 --no-pci --file-prefix="$prefix" "${eal_lcores[@]}" "${vdevs[@]}" \
 		-- --total-num-mbufs=16384 --nb-cores=1 --burst=32 --rxd=512 --txd=512 \
 		--record-core-cycles "$@"
 }
@@ -146,31 +227,36 @@ stop_field() { # stop-output pattern: the accumulated RX/TX packets, cycles/pack
 
 # Tx: testpmd txonly on port 0, counted where the kernel received it.
 bench_tx() { # rep driver test txpkts
-	local rep=$1 drv=$2 test=$3 t0 t1 c0 c1 bytes0 bytes1
+	local rep=$1 drv=$2 test=$3 t0 t1 c0 c1 bytes0 bytes1 busy0 busy1
 	rtap_tpmd_cmd "set txpkts $4" >/dev/null
 	rtap_tpmd_cmd start >/dev/null
 	sleep 0.5
 	c0=$(rtap_if_stat "$ns1" "$k0" rx_packets) bytes0=$(rtap_if_stat "$ns1" "$k0" rx_bytes)
-	t0=$(now_ns)
+	t0=$(now_ns) busy0=$(cpu_busy)
 	sleep "$secs"
 	c1=$(rtap_if_stat "$ns1" "$k0" rx_packets) bytes1=$(rtap_if_stat "$ns1" "$k0" rx_bytes)
-	t1=$(now_ns)
+	t1=$(now_ns) busy1=$(cpu_busy)
 	rtap_tpmd_cmd stop >"$work/stop"
 	row "$rep" "$drv" "$test" \
 		"$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.4f", c * 1000 / t }')" Mpps \
-		"" "" "$(stop_field "$work/stop" cycles)"
-	rtap_log "  $drv $test: $(tail -1 "$csv" | cut -d, -f4) Mpps received by the kernel" \
-		"($(awk -v b=$((bytes1 - bytes0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", b * 8 / t }') Gbit/s)"
+		"" "" "$(stop_field "$work/stop" cycles)" "" "" "" "" "" "" "" "" \
+		"$(cpu_ns_per_pkt "$busy0" "$busy1" $((c1 - c0)))"
+	rtap_log "  $drv $test [$placement]: $(tail -1 "$csv" | cut -d, -f4) Mpps received by the kernel" \
+		"($(awk -v b=$((bytes1 - bytes0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", b * 8 / t }') Gbit/s)," \
+		"$(tail -1 "$csv" | cut -d, -f17) CPU ns/packet"
 }
 
 # trafgen pinned to CPU 0 on interface $2 of namespace $1 for $secs s, with
-# any further trafgen options (a rate); prints how many frames it sent.
+# any further trafgen options (a rate); prints how many frames it sent. The
+# CPU's busy jiffies at its start and end go to $work/busy0 and busy1.
 trafgen_run() {
 	local ns=$1 dev=$2
 	shift 2
+	cpu_busy >"$work/busy0"
 	ip netns exec "$ns" taskset -c 0 timeout -s INT "$secs" \
 		trafgen -o "$dev" -i "$work/udp64.cfg" -P 1 -q --no-sock-mem --notouch-irq -C "$@" \
 		>"$work/trafgen" 2>&1 || true
+	cpu_busy >"$work/busy1"
 	# Its forked sender prints the count as it exits, after the parent.
 	for ((i = 0; i < 40; i++)); do
 		grep -q 'packets outgoing' "$work/trafgen" && break
@@ -182,40 +268,50 @@ trafgen_run() {
 # Rx: trafgen into the kernel side of port 0, testpmd rxonly; flat out, or at
 # a rate offered alike to every driver (more trafgen options).
 bench_rx() { # rep driver test [trafgen options]
-	local rep=$1 drv=$2 test=$3 gen got
+	local rep=$1 drv=$2 test=$3 gen got l0 l1
 	shift 3
 	rtap_tpmd_cmd "set fwd rxonly" >/dev/null
 	rtap_tpmd_cmd start >/dev/null
+	read -ra l0 <<<"$(losses "$drv")"
 	gen=$(trafgen_run "$ns1" "$k0" "$@")
 	sleep 0.3
+	read -ra l1 <<<"$(losses "$drv")"
 	rtap_tpmd_cmd stop >"$work/stop"
 	got=$(stop_field "$work/stop" rx)
 	[ -n "$gen" ] && [ "$gen" -gt 0 ] || rtap_die "trafgen sent nothing: $(cat "$work/trafgen")"
 	row "$rep" "$drv" "$test" "$(awk -v c="$got" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
 		Mpps "$(awk -v c="$gen" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
 		"$(awk -v g="$gen" -v c="$got" 'BEGIN { printf "%.1f", 100 * c / g }')" \
-		"$(stop_field "$work/stop" cycles)"
-	rtap_log "  $drv $test: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered," \
-		"$(tail -1 "$csv" | cut -d, -f7)% of generated, $(tail -1 "$csv" | cut -d, -f8) cycles/packet"
+		"$(stop_field "$work/stop" cycles)" "" "" "" "" $((l1[0] - l0[0])) "" "" "" \
+		"$(cpu_ns_per_pkt "$(cat "$work/busy0")" "$(cat "$work/busy1")" "$got")"
+	rtap_log "  $drv $test [$placement]: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered," \
+		"$(tail -1 "$csv" | cut -d, -f7)% of generated, $(tail -1 "$csv" | cut -d, -f8) cycles/packet," \
+		"$((l1[0] - l0[0])) of $gen dropped before the PMD, $(tail -1 "$csv" | cut -d, -f17) CPU ns/packet"
 }
 
 # Forward: UDP from namespace 1 to 2 through io forwarding, counted in 2.
 bench_fwd() { # rep driver
-	local rep=$1 drv=$2 gen c0 c1
+	local rep=$1 drv=$2 gen c0 c1 l0 l1 lost
 	c0=$(rtap_if_stat "$ns2" "$k1" rx_packets)
+	read -ra l0 <<<"$(losses "$drv")"
 	gen=$(trafgen_run "$ns1" "$k0")
 	sleep 0.3
 	c1=$(rtap_if_stat "$ns2" "$k1" rx_packets)
+	read -ra l1 <<<"$(losses "$drv")"
+	lost=($((l1[0] - l0[0])) $((l1[1] - l0[1])) $((l1[2] - l0[2])))
 	row "$rep" "$drv" fwd_udp64 \
 		"$(awk -v c=$((c1 - c0)) -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" Mpps \
 		"$(awk -v c="$gen" -v t="$secs" 'BEGIN { printf "%.4f", c / t / 1e6 }')" \
-		"$(awk -v g="$gen" -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", 100 * c / g }')"
-	rtap_log "  $drv fwd_udp64: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered"
+		"$(awk -v g="$gen" -v c=$((c1 - c0)) 'BEGIN { printf "%.1f", 100 * c / g }')" \
+		"" "" "" "" "" "" "${lost[@]}"
+	rtap_log "  $drv fwd_udp64 [$placement]: $(tail -1 "$csv" | cut -d, -f4) Mpps delivered," \
+		"$((c1 - c0)) of $gen frames; lost at the TAP queue ${lost[0]}, in the PMD ${lost[1]}," \
+		"at the receiver ${lost[2]}"
 }
 
 # ping from namespace 1; prints "min median p99" in ms.
 ping_run() { # dst count
-	ip netns exec "$ns1" taskset -c 0 timeout 60 ping -n -c "$2" -i 0.01 -W 1 "$1" 2>&1 |
+	ip netns exec "$ns1" "${kpin[@]}" timeout 60 ping -n -c "$2" -i 0.01 -W 1 "$1" 2>&1 |
 		sed -n 's/.* time=\([0-9.]*\) ms/\1/p' | sort -g |
 		awk '{ v[NR] = $1 } END {
 			if (NR == 0) exit 1
@@ -228,13 +324,13 @@ bench_ping() { # rep driver test dst
 	r=$(ping_run "$4" "$pings") || rtap_die "$2: ping $4 failed"
 	set -- "$1" "$2" "$3" $r
 	row "$1" "$2" "$3" "$5" ms "" "" "" "" "$4" "$6"
-	rtap_log "  $2 $3: rtt min $4, median $5, p99 $6 ms"
+	rtap_log "  $2 $3 [$placement]: rtt min $4, median $5, p99 $6 ms"
 }
 
 # TCP: iperf3 from namespace 1 to 2 for $secs s, with ping under load.
 bench_tcp() { # rep driver test dst offloads
 	local rep=$1 drv=$2 test=$3 dst=$4 offl=$5 spid gbps retr r
-	ip netns exec "$ns2" taskset -c 0 timeout $((secs + 30)) iperf3 -s -1 -B "$dst" \
+	ip netns exec "$ns2" "${kpin[@]}" timeout $((secs + 30)) iperf3 -s -1 -B "$dst" \
 		>"$work/iperf-s" 2>&1 &
 	spid=$!
 	RTAP_PIDS+=("$spid")
@@ -242,7 +338,7 @@ bench_tcp() { # rep driver test dst offloads
 		ip netns exec "$ns2" ss -ltn | grep -q "$dst:5201 " && break
 		sleep 0.1
 	done
-	ip netns exec "$ns1" taskset -c 0 timeout $((secs + 30)) iperf3 -c "$dst" -t "$secs" -f g \
+	ip netns exec "$ns1" "${kpin[@]}" timeout $((secs + 30)) iperf3 -c "$dst" -t "$secs" -f g \
 		>"$work/iperf" 2>&1 &
 	local cpid=$!
 	RTAP_PIDS+=("$cpid")
@@ -254,7 +350,7 @@ bench_tcp() { # rep driver test dst offloads
 	gbps=$(awk '/ receiver$/ { print $7 }' "$work/iperf")
 	retr=$(awk '/ sender$/ { print $9 }' "$work/iperf")
 	row "$rep" "$drv" "$test" "$gbps" Gbit/s "" "" "" "$retr" "" "" "$offl"
-	rtap_log "  $drv $test: $gbps Gbit/s, $retr retransmits${offl:+ (offloads $offl)}"
+	rtap_log "  $drv $test [$placement]: $gbps Gbit/s, $retr retransmits${offl:+ (offloads $offl)}"
 	if [ -n "$r" ]; then
 		set -- $r
 		row "$rep" "$drv" "ping_${test}" "$2" ms "" "" "" "" "$1" "$3"
@@ -282,7 +378,7 @@ probe_offloads() { # driver
 # from namespace 1, read with UDP_GRO in namespace 2, bytes received a second.
 bench_udp() { # rep driver test dst offloads
 	local rep=$1 drv=$2 test=$3 dst=$4 offl=$5 spid sent got
-	ip netns exec "$ns2" taskset -c 0 timeout $((secs + 30)) /usr/bin/python3 bench/udp_gso.py \
+	ip netns exec "$ns2" "${kpin[@]}" timeout $((secs + 30)) /usr/bin/python3 bench/udp_gso.py \
 		recv "$dst" "$secs" >"$work/udp-r" 2>&1 &
 	spid=$!
 	RTAP_PIDS+=("$spid")
@@ -290,7 +386,7 @@ bench_udp() { # rep driver test dst offloads
 		grep -q listening "$work/udp-r" && break
 		sleep 0.1
 	done
-	sent=$(ip netns exec "$ns1" taskset -c 0 /usr/bin/python3 bench/udp_gso.py send "$dst" "$secs") ||
+	sent=$(ip netns exec "$ns1" "${kpin[@]}" /usr/bin/python3 bench/udp_gso.py send "$dst" "$secs") ||
 		rtap_die "$drv $test: the sender failed"
 	wait "$spid" || { cat "$work/udp-r" >&2; rtap_die "$drv $test: the receiver failed"; }
 	rtap_forget_pid "$spid"
@@ -299,7 +395,7 @@ bench_udp() { # rep driver test dst offloads
 	gbps=$(awk -v b="$got" -v s="$secs" 'BEGIN { printf "%.3f", b * 8 / s / 1e9 }')
 	pct=$(awk -v g="$got" -v s="$sent" 'BEGIN { printf "%.1f", s ? 100 * g / s : 0 }')
 	row "$rep" "$drv" "$test" "$gbps" Gbit/s "" "$pct" "" "" "" "" "$offl"
-	rtap_log "  $drv $test: $gbps Gbit/s received, $pct % of what was sent${offl:+ (offloads $offl)}"
+	rtap_log "  $drv $test [$placement]: $gbps Gbit/s received, $pct % of what was sent${offl:+ (offloads $offl)}"
 }
 
 # TCP (or UDP with GSO, proto udp) with every offload the driver has (but LRO
@@ -335,7 +431,7 @@ bench_offloads() { # rep driver test lro [proto]
 	      --eth-peer="0,$mac0" --eth-peer="1,$mac1" --forward-mode=csum
 	      --mbuf-size=$((32768 + 128)) --total-num-mbufs=4096 --rxd=256 --txd=256)
 	[ $((rxo & 0x10)) = 0 ] || args+=(--enable-lro)
-	tpmd_launch "$drv" "r$rep-$drv-$test" "${args[@]}"
+	tpmd_launch "$drv" "r$rep-$placement-$drv-$test" "${args[@]}"
 	if [ $((txo & 0x60)) != 0 ]; then
 		rtap_tpmd_cmd "port stop all" >/dev/null
 		rtap_tpmd_cmd "tso set $segsz 0" >/dev/null
@@ -346,13 +442,14 @@ bench_offloads() { # rep driver test lro [proto]
 	rtap_tpmd_cmd start >/dev/null
 	bench_$proto "$rep" "$drv" "$test" "$ip1" "$(IFS=+; echo "${names[*]}")"
 	rtap_tpmd_cmd stop >/dev/null
-	tpmd_done "r$rep-$drv-$test"
+	tpmd_done "r$rep-$placement-$drv-$test"
 }
 
 # TCP through Open vSwitch (bench/ovs.py), for the TAP drivers OVS can use.
 bench_ovs() { # rep driver
 	local r
-	r=$(/usr/bin/python3 bench/ovs.py "$2" "$plugin" "$secs" "$out/logs/r$1-$2-ovs.log") ||
+	r=$(/usr/bin/python3 bench/ovs.py "$2" "$plugin" "$secs" "$out/logs/r$1-$placement-$2-ovs.log" \
+		"$placement") ||
 		rtap_die "$2 ovs_tcp: bench/ovs.py failed"
 	set -- "$1" "$2" $r
 	if [ "$3" = skipped ]; then
@@ -361,13 +458,13 @@ bench_ovs() { # rep driver
 		return
 	fi
 	row "$1" "$2" ovs_tcp "$3" Gbit/s "" "" "" "$4"
-	rtap_log "  $2 ovs_tcp: $3 Gbit/s, $4 retransmits"
+	rtap_log "  $2 ovs_tcp [$placement]: $3 Gbit/s, $4 retransmits"
 }
 
 bench_driver() { # rep driver
 	local rep=$1 drv=$2
-	rtap_log "repetition $rep/$reps: $drv"
-	tpmd_launch "$drv" "r$rep-$drv" --tx-offloads=0x8000 --forward-mode=txonly
+	rtap_log "repetition $rep/$reps: $drv, placement $placement"
+	tpmd_launch "$drv" "r$rep-$placement-$drv" --tx-offloads=0x8000 --forward-mode=txonly
 	[ -n "${capa[$drv]+set}" ] || probe_offloads "$drv"
 	tpmd_plumb "$drv"
 	rtap_tpmd_cmd "set portlist 0" >/dev/null
@@ -384,7 +481,7 @@ bench_driver() { # rep driver
 	bench_fwd "$rep" "$drv"
 	bench_tcp "$rep" "$drv" tcp "$ip1" ""
 	rtap_tpmd_cmd stop >/dev/null
-	tpmd_done "r$rep-$drv"
+	tpmd_done "r$rep-$placement-$drv"
 	bench_offloads "$rep" "$drv" tcp_offloads 1
 	bench_offloads "$rep" "$drv" udp_gso 1 udp
 	if [ "$drv" = rtap ]; then
@@ -395,15 +492,22 @@ bench_driver() { # rep driver
 	[ "$drv" = af_packet ] || bench_ovs "$rep" "$drv"
 }
 
-read -ra drv_list <<<"$drivers"
-rtap_log "$reps repetition(s) x ${#drv_list[@]} drivers, ${secs} s per measurement; results in $out"
+rtap_log "$reps repetition(s) x ${#drv_list[@]} drivers x ${#pl_list[@]} placements," \
+	"${secs} s per measurement; results in $out"
 for ((rep = 1; rep <= reps; rep++)); do
-	# Rotate the order so no driver always runs first (or right after another).
+	# Rotate the order so no driver always runs first (or right after another);
+	# each driver runs in every placement back to back, whose order rotates too.
 	for ((d = 0; d < ${#drv_list[@]}; d++)); do
-		bench_driver "$rep" "${drv_list[(d + rep - 1) % ${#drv_list[@]}]}"
+		for ((p = 0; p < ${#pl_list[@]}; p++)); do
+			placement_set "${pl_list[(p + rep - 1) % ${#pl_list[@]}]}"
+			bench_driver "$rep" "${drv_list[(d + rep - 1) % ${#drv_list[@]}]}"
+		done
 	done
-	rtap_log "repetition $rep/$reps: kernel-only veth ceiling"
-	bench_tcp "$rep" veth tcp 10.202.0.2 kernel
+	for pl in "${pl_list[@]}"; do
+		placement_set "$pl"
+		rtap_log "repetition $rep/$reps: kernel-only veth ceiling, placement $pl"
+		bench_tcp "$rep" veth tcp 10.202.0.2 kernel
+	done
 done
 
 /usr/bin/python3 bench/report.py "$out"

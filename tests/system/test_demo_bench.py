@@ -17,6 +17,10 @@ TESTS = ["tx64", "tx1500", "tx1500_3seg", "rx64", "rx64_paced", "ping_idle", "fw
 # Beyond those, per driver.
 MORE = {"rtap": ["tcp_csum_full", "tcp_csum_partial", "ovs_tcp"], "tap": ["ovs_tcp"],
         "af_packet": []}
+PLACEMENTS = ("pinned", "spread")
+# Frame counts (losses on the way) and CPU cost, by test.
+COUNTS = {"rx64": ["dropped_tap", "cpu_ns_per_pkt"], "tx64": ["cpu_ns_per_pkt"],
+          "fwd_udp64": ["lost_tap", "lost_pmd", "lost_rx"]}
 
 
 def leftover_netns(tok):
@@ -50,17 +54,33 @@ def test_bench_quick():
     out = Path(ROOT, re.search(r"results in (\S+)", run.stdout).group(1))
     with open(out / "runs.csv") as f:
         rows = list(csv.DictReader(f))
-    for drv in ("rtap", "tap", "af_packet"):
-        tests = {r["test"]: r for r in rows if r["driver"] == drv}
-        assert set(TESTS + MORE[drv]) <= set(tests), (drv, sorted(tests))
-        for t in TESTS + MORE[drv]:
-            r = tests[t]
-            # Debian's OVS runs on Debian's DPDK only.
-            if r["unit"] == "skipped" and (t == "tcp_offloads" or
-                                           t == "ovs_tcp" and UPSTREAM_DPDK):
-                continue
-            assert float(r["value"]) > 0, (drv, t, r)
-    assert any(r["driver"] == "veth" and float(r["value"]) > 0 for r in rows)
-    assert (out / "table.md").read_text().startswith("| Measurement |")
+    # The placement is the last column.
+    assert list(rows[0])[-1] == "placement", list(rows[0])
+    for pl in PLACEMENTS:
+        for drv in ("rtap", "tap", "af_packet"):
+            tests = {r["test"]: r for r in rows if r["driver"] == drv and r["placement"] == pl}
+            assert set(TESTS + MORE[drv]) <= set(tests), (pl, drv, sorted(tests))
+            for t in TESTS + MORE[drv]:
+                r = tests[t]
+                # Debian's OVS runs on Debian's DPDK only.
+                if r["unit"] == "skipped" and (t == "tcp_offloads" or
+                                               t == "ovs_tcp" and UPSTREAM_DPDK):
+                    continue
+                assert float(r["value"]) > 0, (pl, drv, t, r)
+            for t, cols in COUNTS.items():
+                for c in cols:
+                    assert int(tests[t][c]) >= 0, (pl, drv, t, c, tests[t])
+            assert int(tests["rx64"]["cpu_ns_per_pkt"]) > 0, (pl, drv, tests["rx64"])
+        assert any(r["driver"] == "veth" and r["placement"] == pl and float(r["value"]) > 0
+                   for r in rows), pl
+    table = (out / "table.md").read_text()
+    assert table.startswith("### Placement pinned: "), table[:200]
+    for pl in PLACEMENTS:
+        assert f"### Placement {pl}: " in table
+    assert table.count("\n| Measurement |") == len(PLACEMENTS)
+    for label in ("Rx 64 B, dropped before the PMD", "Rx 64 B, CPU ns/packet, both cores",
+                  "Tx 64 B, CPU ns/packet, both cores",
+                  "Forward UDP 64 B, lost at port 0's TAP queue"):
+        assert table.count(f"| {label} |") == len(PLACEMENTS), label
     assert (out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert leftover_netns(out.name.rsplit("-", 1)[1]) == []
