@@ -24,5 +24,5 @@ def test_error_line_format(app):
     ok, _, _ = app.call("attach net_rtap_bad,persist=maybe")
     assert not ok
     # One line per message: type prefix, function, text, one newline.
-    assert re.search(r"^RTAP: rtap_arg_persist\(\): persist=maybe: expected persist, "
+    assert re.search(r"^RTAP: rtap_arg_flag\(\): persist=maybe: expected persist, "
                      r"persist=1 or persist=0$", app.stderr(), re.M), app.stderr()

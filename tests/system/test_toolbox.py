@@ -2,7 +2,10 @@
 """What DPDK's tools ask a port besides packets: queue and burst-mode information,
 queue counts and descriptor status."""
 
+import os
 import time
+
+import pytest
 
 from conftest import frame
 from test_datapath import tap_port
@@ -42,6 +45,22 @@ def test_queue_info_scattered_when_frames_span_mbufs(app_factory, names):
     app = app_factory(mbuf_size=1024)
     port, _ = tap_port(app, names, rxoff=hex(SCATTER))
     assert qinfo(app, port, 0)[1]["scattered"] == "1"
+    # A frame must fit one provided mbuf for multishot reads.
+    assert qinfo(app, port, 0)[0]["rx_mode"] == CLASSIC
+
+
+# Linux 6.7 has multishot reads (IORING_OP_READ_MULTISHOT).
+KERNEL_MULTISHOT = tuple(map(int, os.uname().release.split(".")[:2])) >= (6, 7)
+MULTISHOT = "io_uring: a multishot read into provided mbufs"
+CLASSIC = "io_uring: one read waits while idle, a batch drains"
+
+
+@pytest.mark.parametrize("devargs, multishot", [("", KERNEL_MULTISHOT),
+                                                (",multishot=0", False),
+                                                (",multishot", KERNEL_MULTISHOT)])
+def test_rx_burst_mode_is_multishot_where_the_kernel_has_it(app, names, devargs, multishot):
+    port, _ = tap_port(app, names, devargs=devargs)
+    assert qinfo(app, port, 0)[0]["rx_mode"] == (MULTISHOT if multishot else CLASSIC)
 
 
 def test_queue_info_of_a_queue_never_set_up(app, names):
@@ -61,7 +80,7 @@ def value(app, line):
 
 
 def test_rx_queue_count_and_descriptors_are_reads_in_flight(app, names, raw_socket):
-    port, ifname = tap_port(app, names, desc=64)
+    port, ifname = tap_port(app, names, desc=64, devargs=",multishot=0")
     sock = raw_socket(ifname)
     # Started, no burst yet: no read posted.
     assert value(app, f"rxcount {port} 0") == 0
@@ -88,6 +107,35 @@ def test_rx_queue_count_and_descriptors_are_reads_in_flight(app, names, raw_sock
     assert value(app, f"rxdesc {port} 0 0") == RX_UNAVAIL
 
 
+@pytest.mark.skipif(not KERNEL_MULTISHOT, reason="multishot reads need Linux 6.7")
+def test_rx_queue_count_and_descriptors_are_provided_mbufs(app, names, raw_socket):
+    """Multishot Rx: the first burst provides nb_desc mbufs, the kernel fills them."""
+    port, ifname = tap_port(app, names, desc=64)
+    sock = raw_socket(ifname)
+    _, size = app.pool()
+    assert app.pool()[0] == size                    # not polled yet: nothing provided
+    assert value(app, f"rxdesc {port} 0 0") == RX_UNAVAIL
+    assert app.rx(port, 1, timeout_ms=50) == []
+    assert app.pool()[0] == size - 64
+    assert value(app, f"rxcount {port} 0") == 0
+    assert value(app, f"rxdesc {port} 0 0") == RX_AVAIL
+    assert value(app, f"rxdesc {port} 0 63") == RX_AVAIL
+    # Frames arrive: the armed read takes each into the next mbuf.
+    for i in range(3):
+        sock.send(frame(60, seq=i))
+    time.sleep(0.2)
+    assert value(app, f"rxcount {port} 0") == 3
+    assert [value(app, f"rxdesc {port} 0 {i}") for i in (0, 2, 3, 63)] == \
+        [RX_DONE, RX_DONE, RX_AVAIL, RX_AVAIL]
+    assert [p.data for p in app.rx(port, 1)] == [frame(60, seq=0)]
+    assert value(app, f"rxcount {port} 0") == 2
+    assert [p.data for p in app.rx(port, 2)] == [frame(60, seq=1), frame(60, seq=2)]
+    assert value(app, f"rxcount {port} 0") == 0
+    app.cmd(f"rxq_stop {port} 0")
+    assert value(app, f"rxdesc {port} 0 0") == RX_UNAVAIL
+    assert app.pool()[0] == size
+
+
 def test_tx_descriptors_done_once_the_kernel_took_the_frames(app, names, raw_socket):
     port, ifname = tap_port(app, names, desc=64)
     sock = raw_socket(ifname)
@@ -108,7 +156,7 @@ def test_queue_count_and_descriptors_from_a_secondary(huge_dir, app_factory, nam
                                                      raw_socket):
     """A secondary reports the requests of its own ring of the queue it polls."""
     app = app_factory(huge_dir=huge_dir, pool_size=2048)
-    port, ifname = tap_port(app, names, desc=64)
+    port, ifname = tap_port(app, names, desc=64, devargs=",multishot=0")
     second = app_factory(huge_dir=huge_dir, prefix=app.prefix, eal=["--proc-type=secondary"])
     # Not polled here yet: no ring of this process's, nothing posted.
     assert value(second, f"rxcount {port} 0") == 0

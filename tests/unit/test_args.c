@@ -37,6 +37,7 @@ test_defaults(void **state __rte_unused)
 	assert_false(args.csum_partial);
 	assert_int_equal(args.txqueuelen, 0);
 	assert_int_equal(args.sqpoll_cpu, -1);
+	assert_true(args.multishot);
 }
 
 /* net_rtun: its own default name, and no MAC address to take. */
@@ -86,6 +87,12 @@ test_valid(void **state __rte_unused)
 	assert_int_equal(args.sqpoll_cpu, 0);
 	assert_int_equal(parse("sqpoll=1023", &args), 0);
 	assert_int_equal(args.sqpoll_cpu, 1023);
+	assert_int_equal(parse("multishot=0", &args), 0);
+	assert_false(args.multishot);
+	assert_int_equal(parse("multishot", &args), 0);
+	assert_true(args.multishot);
+	assert_int_equal(parse("multishot=no,sqpoll=1", &args), 0);
+	assert_true(!args.multishot && args.sqpoll_cpu == 1);
 }
 
 /*
@@ -105,7 +112,8 @@ test_invalid_is_einval(void **state __rte_unused)
 		"txqueuelen= 5", "txqueuelen=5x", "txqueuelen=0x10", "txqueuelen=1048577",
 		"txqueuelen=18446744073709551617", "txqueuelen=1,txqueuelen=2",
 		"sqpoll", "sqpoll=", "sqpoll=-1", "sqpoll=1024", "sqpoll=x", "sqpoll=0x1",
-		"sqpoll= 1", "sqpoll=1,sqpoll=1",
+		"sqpoll= 1", "sqpoll=1,sqpoll=1", "multishot=2", "multishot=", "multishot=on",
+		"multishot,multishot=0",
 	};
 	struct rtap_args args;
 	unsigned int i;

@@ -205,6 +205,19 @@ struct rtap_rx_ring {
 	bool nowait;		/* RWF_NOWAIT reads work (tun, Linux 6.4+) */
 	bool detached;		/* the kernel interface is gone (-EBADFD) */
 	int fd;			/* the TAP queue fd: readv drain without nowait */
+	/*
+	 * Multishot Rx: one read, armed while mshot_armed, takes each frame into
+	 * an mbuf of the provided-buffer ring br (buffer ID i is bufs[i]); the
+	 * IDs whose mbufs were delivered wait in free_bid[] for new ones.
+	 */
+	bool mshot_ok;		/* the kernel has IORING_OP_READ_MULTISHOT */
+	bool mshot;		/* this start reads with it */
+	bool mshot_armed;
+	uint16_t nb_bufs;	/* IDs in use: nb_desc */
+	uint16_t nb_free;
+	struct io_uring_buf_ring *br;	/* NULL while not registered */
+	struct rte_mbuf **bufs;
+	uint16_t *free_bid;
 	struct rte_mbuf *waiting;	/* the read waiting for the next frame */
 	uint16_t nb_spare;
 	struct rte_mbuf *spare[RTAP_RX_SPARE];	/* chains that brought no frame */
@@ -246,6 +259,18 @@ rtap_rx_drain_next(uint16_t frames, uint16_t empty, uint16_t max)
 	uint32_t n = empty != 0 ? frames + 1u : 2u * frames;
 
 	return RTE_MAX(1u, RTE_MIN(n, (uint32_t)max));
+}
+
+/*
+ * Reads the kernel may complete: requests in flight, or with multishot Rx the
+ * buffers provided to the armed read (its completions included).
+ */
+static inline uint32_t
+rtap_rx_posted(const struct rtap_rx_ring *rxr)
+{
+	if (!rxr->mshot)
+		return rxr->inflight;
+	return rxr->mshot_armed ? rxr->nb_bufs - rxr->nb_free : 0;
 }
 
 /* A ring set up for no start; no queue's generation ever is. */
@@ -305,6 +330,7 @@ struct rtap_pmd {
 	bool uso;		/* the kernel takes UDP GSO frames both ways (TUN_F_USO4/6) */
 	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
 	int sqpoll_cpu;		/* sqpoll=: the CPU of the rings' SQ thread, or -1 */
+	bool multishot;		/* multishot Rx where the kernel has it (multishot=) */
 	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
 	bool txqlen_set;	/* changed by a start, to restore at close */
 	uint64_t rss_hf;	/* the RSS configuration; queues copy it at start */
@@ -421,6 +447,7 @@ struct rtap_proc {
 #define RTAP_ARG_CSUM		"csum"
 #define RTAP_ARG_TXQLEN		"txqueuelen"
 #define RTAP_ARG_SQPOLL		"sqpoll"
+#define RTAP_ARG_MULTISHOT	"multishot"
 #define RTAP_DEFAULT_IFACE	"rtap%d"
 #define RTAP_DEFAULT_TUN_IFACE	"rtun%d"
 #define RTAP_MAC_FIXED		"fixed"
@@ -441,6 +468,7 @@ struct rtap_args {
 	bool csum_partial;
 	uint32_t txqueuelen;	/* 0: follow nb_rx_desc */
 	int sqpoll_cpu;		/* the SQ thread's CPU, or -1: no SQPOLL */
+	bool multishot;		/* multishot Rx where the kernel has it */
 };
 
 int rtap_parse_args(const char *name, const char *params, struct rtap_args *args);

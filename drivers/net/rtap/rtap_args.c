@@ -23,6 +23,7 @@ static const char * const valid_arguments[] = {
 	RTAP_ARG_CSUM,
 	RTAP_ARG_TXQLEN,
 	RTAP_ARG_SQPOLL,
+	RTAP_ARG_MULTISHOT,
 	NULL
 };
 
@@ -48,20 +49,35 @@ rtap_arg_iface(const char *key __rte_unused, const char *value, void *opaque)
 	return 0;
 }
 
+/* A flag: key, key=1 or key=yes sets it, key=0 or key=no clears it. */
 static int
-rtap_arg_persist(const char *key __rte_unused, const char *value, void *opaque)
+rtap_arg_flag(const char *key, const char *value, bool *flag)
 {
-	struct rtap_args *args = opaque;
-
 	if (value == NULL || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0) {
-		args->persist = true;
+		*flag = true;
 	} else if (strcmp(value, "0") == 0 || strcmp(value, "no") == 0) {
-		args->persist = false;
+		*flag = false;
 	} else {
-		PMD_LOG(ERR, "persist=%s: expected persist, persist=1 or persist=0", value);
+		PMD_LOG(ERR, "%s=%s: expected %s, %s=1 or %s=0", key, value, key, key, key);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int
+rtap_arg_persist(const char *key, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+
+	return rtap_arg_flag(key, value, &args->persist);
+}
+
+static int
+rtap_arg_multishot(const char *key, const char *value, void *opaque)
+{
+	struct rtap_args *args = opaque;
+
+	return rtap_arg_flag(key, value, &args->multishot);
 }
 
 static int
@@ -163,6 +179,7 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 		{ RTAP_ARG_CSUM, rtap_arg_csum },
 		{ RTAP_ARG_TXQLEN, rtap_arg_txqlen },
 		{ RTAP_ARG_SQPOLL, rtap_arg_sqpoll },
+		{ RTAP_ARG_MULTISHOT, rtap_arg_multishot },
 	};
 	struct rte_kvargs *kvlist;
 	unsigned int i;
@@ -171,12 +188,13 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 	rte_strlcpy(args->ifname, args->tun ? RTAP_DEFAULT_TUN_IFACE : RTAP_DEFAULT_IFACE,
 		    sizeof(args->ifname));
 	args->sqpoll_cpu = -1;
+	args->multishot = true;
 	if (params == NULL || *params == '\0')
 		return 0;
 
 	kvlist = rte_kvargs_parse(params, valid_arguments);
 	if (kvlist == NULL) {
-		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=, csum=, txqueuelen=, sqpoll=)",
+		PMD_LOG(ERR, "%s: invalid devargs \"%s\" (valid: iface=, persist, mac=, csum=, txqueuelen=, sqpoll=, multishot=)",
 			name, params);
 		return -EINVAL;
 	}

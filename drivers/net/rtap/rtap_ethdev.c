@@ -380,6 +380,7 @@ rtap_create(struct rte_vdev_device *vdev, const struct rtap_args *args)
 	pmd->csum_partial = args->csum_partial;
 	pmd->txqlen_arg = args->txqueuelen;
 	pmd->sqpoll_cpu = args->sqpoll_cpu;
+	pmd->multishot = args->multishot;
 	rtap_rss_init(pmd);
 	if (rtap_tap_get_txqlen(proc->fds[0], &pmd->txqlen_orig) < 0)
 		pmd->txqlen_orig = -1;
@@ -481,7 +482,8 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtap,
 	RTAP_ARG_MAC "=<xx:xx:xx:xx:xx:xx|fixed> "
 	RTAP_ARG_CSUM "=<full|partial> "
 	RTAP_ARG_TXQLEN "=<frames> "
-	RTAP_ARG_SQPOLL "=<cpu>");
+	RTAP_ARG_SQPOLL "=<cpu> "
+	RTAP_ARG_MULTISHOT "=<0|1>");
 
 /* L3: a TUN device, IP packets with no Ethernet header. */
 static struct rte_vdev_driver rtap_tun_vdev_driver = {
@@ -495,4 +497,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtun,
 	RTAP_ARG_PERSIST "[=<0|1>] "
 	RTAP_ARG_CSUM "=<full|partial> "
 	RTAP_ARG_TXQLEN "=<frames> "
-	RTAP_ARG_SQPOLL "=<cpu>");
+	RTAP_ARG_SQPOLL "=<cpu> "
+	RTAP_ARG_MULTISHOT "=<0|1>");

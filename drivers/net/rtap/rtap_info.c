@@ -47,12 +47,16 @@ rtap_txq_info_get(struct rte_eth_dev *dev, uint16_t queue_id, struct rte_eth_txq
 	qinfo->conf.tx_deferred_start = txq->deferred_start;
 }
 
+/* How this process's ring of the queue reads, as of the queue's last start. */
 int
-rtap_rx_burst_mode_get(struct rte_eth_dev *dev __rte_unused, uint16_t queue_id __rte_unused,
+rtap_rx_burst_mode_get(struct rte_eth_dev *dev, uint16_t queue_id,
 		       struct rte_eth_burst_mode *mode)
 {
-	rte_strlcpy(mode->info, "io_uring: one read waits while idle, a batch drains",
-		    sizeof(mode->info));
+	const struct rtap_rx_ring *rxr = rtap_rx_rings[dev->data->port_id][queue_id];
+
+	rte_strlcpy(mode->info, rxr != NULL && rxr->mshot ?
+		    "io_uring: a multishot read into provided mbufs" :
+		    "io_uring: one read waits while idle, a batch drains", sizeof(mode->info));
 	return 0;
 }
 
@@ -112,7 +116,7 @@ rtap_rx_descriptor_status(void *queue, uint16_t offset)
 	completed = rtap_ring_completed(&rxr->ring, rxq->min_frame, &frames);
 	if (offset < frames)
 		return RTE_ETH_RX_DESC_DONE;
-	if (offset < frames + rxr->inflight - completed)
+	if (offset < frames + rtap_rx_posted(rxr) - completed)
 		return RTE_ETH_RX_DESC_AVAIL;
 	return RTE_ETH_RX_DESC_UNAVAIL;
 }

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -333,6 +334,212 @@ rtap_rx_reap(struct rtap_rx_ring *rxr, struct rte_mbuf **bufs, uint16_t nb_pkts)
 }
 
 /*
+ * Multishot Rx (Linux 6.7, where tun has FMODE_NOWAIT): one read takes every
+ * frame the kernel queues into the next mbuf of the ring's provided-buffer
+ * ring, each completion naming the buffer it filled. The kernel reads as
+ * completion work, which with cooperative task running happens in the
+ * burst's rtap_ring_run_tasks(): no SQE a frame, no read that finds the
+ * queue empty, no waiting read to re-post. It ends when the buffers run out
+ * (-ENOBUFS; the frames stay queued in the kernel) or on an error, and is
+ * armed again once there are buffers. Frames larger than one mbuf (scatter,
+ * LRO) are read as before.
+ */
+#define RTAP_OP_READ_MULTISHOT	49	/* Linux 6.7 uapi; liburing 2.5 names it */
+#define RTAP_MSHOT_BGID		0	/* each ring has its own buffer groups */
+/* The user data of the multishot read: not an mbuf (rtap_ring_collect()). */
+#define RTAP_MSHOT_TAG		((void *)(uintptr_t)1)
+
+static inline uint16_t
+rtap_br_mask(const struct rtap_rx_ring *rxr)
+{
+	return io_uring_buf_ring_mask(rte_align32pow2(rxr->nb_bufs));
+}
+
+/* Provide an mbuf for each free buffer ID, as long as the pool gives them. */
+static void
+rtap_rx_mshot_fill(struct rtap_rx_ring *rxr)
+{
+	uint16_t mask = rtap_br_mask(rxr);
+	int n = 0;
+
+	while (rxr->nb_free > 0) {
+		struct rte_mbuf *mb = rtap_rx_get(rxr);
+		uint16_t bid;
+
+		if (unlikely(mb == NULL))
+			break;
+		bid = rxr->free_bid[--rxr->nb_free];
+		rxr->bufs[bid] = mb;
+		io_uring_buf_ring_add(rxr->br, rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN),
+				      RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb), bid, mask, n++);
+	}
+	if (n > 0)
+		io_uring_buf_ring_advance(rxr->br, n);
+}
+
+/*
+ * Arm the multishot read once it has buffers to read into. Only the polling
+ * thread fills and arms: a queue never polled holds no mbufs.
+ */
+static void
+rtap_rx_mshot_arm(struct rtap_rx_ring *rxr)
+{
+	struct io_uring_sqe *sqe;
+
+	rtap_rx_mshot_fill(rxr);
+	if (rxr->nb_free == rxr->nb_bufs)
+		return;
+	sqe = io_uring_get_sqe(&rxr->ring);
+	if (unlikely(sqe == NULL))
+		return;
+	io_uring_prep_rw(RTAP_OP_READ_MULTISHOT, sqe, RTAP_RING_FD, NULL, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
+	sqe->buf_group = RTAP_MSHOT_BGID;
+	io_uring_sqe_set_data(sqe, RTAP_MSHOT_TAG);
+	rxr->inflight++;
+	rxr->mshot_armed = true;
+	io_uring_submit(&rxr->ring);
+}
+
+/* The multishot read ended without a frame: why, and whether to arm it again. */
+static void
+rtap_rx_mshot_end(struct rtap_rx_ring *rxr, int32_t res)
+{
+	if (res == -ENOBUFS || res == -ECANCELED || res >= 0)
+		return;		/* out of buffers, the thread that armed it exited */
+	if (res == -EBADFD || res == -EBADF)
+		rxr->detached = true;
+	rtap_count(&rxr->q->stats.io_errors, 1);
+	rtap_count(&rxr->q->stats.errors, 1);
+}
+
+static inline uint16_t
+rtap_rx_mshot_reap(struct rtap_rx_ring *rxr, struct rte_mbuf **bufs, uint16_t nb_pkts)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, nb_cqe = 0;
+	uint16_t nb_rx = 0;
+
+	io_uring_for_each_cqe(&rxr->ring, head, cqe) {
+		struct rte_mbuf *mb;
+		uint16_t bid;
+
+		if (nb_rx == nb_pkts)
+			break;
+		nb_cqe++;
+		if (unlikely(!(cqe->flags & IORING_CQE_F_MORE))) {
+			rxr->mshot_armed = false;
+			rxr->inflight--;
+		}
+		if (unlikely(!(cqe->flags & IORING_CQE_F_BUFFER))) {
+			rtap_rx_mshot_end(rxr, cqe->res);
+			continue;
+		}
+		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		mb = rxr->bufs[bid];
+		rxr->bufs[bid] = NULL;
+		rxr->free_bid[rxr->nb_free++] = bid;
+		if (rtap_rx_complete(rxr, mb, cqe->res))
+			bufs[nb_rx++] = mb;
+	}
+	io_uring_cq_advance(&rxr->ring, nb_cqe);
+	if (unlikely(!rxr->mshot_armed)) {
+		if (likely(!rxr->detached))
+			rtap_rx_mshot_arm(rxr);
+	} else {
+		rtap_rx_mshot_fill(rxr);
+	}
+	return nb_rx;
+}
+
+/*
+ * Give back the mbufs of the buffer ring and unregister it, once the
+ * multishot read is no longer in flight (the kernel may write them until it
+ * completes).
+ */
+static void
+rtap_rx_mshot_release(struct rtap_rx_ring *rxr)
+{
+	uint16_t i;
+
+	if (rxr->br == NULL)
+		return;
+	io_uring_unregister_buf_ring(&rxr->ring, RTAP_MSHOT_BGID);
+	munmap(rxr->br, rte_align32pow2(rxr->nb_bufs) * sizeof(struct io_uring_buf));
+	rxr->br = NULL;
+	for (i = 0; i < rxr->nb_bufs; i++)
+		rte_pktmbuf_free(rxr->bufs[i]);
+	rte_free(rxr->bufs);
+	rxr->bufs = NULL;
+	rxr->free_bid = NULL;
+	rxr->mshot = false;
+	rxr->mshot_armed = false;
+}
+
+/*
+ * Set this start up for multishot Rx where the kernel has it and a frame fits
+ * one mbuf: a buffer ring of nb_desc mbufs. Anything missing keeps the
+ * single reads, with the reason in the debug log.
+ */
+static void
+rtap_rx_mshot_setup(struct rtap_rx_ring *rxr)
+{
+	struct rtap_rx_queue *rxq = rxr->q;
+	uint16_t room = rte_pktmbuf_data_room_size(rxq->mb_pool) - RTE_PKTMBUF_HEADROOM;
+	struct io_uring_buf_reg reg = { .bgid = RTAP_MSHOT_BGID };
+	uint32_t entries = rte_align32pow2(rxq->nb_desc);
+	const char *why = NULL;
+	void *br;
+	uint16_t i;
+	int ret;
+
+	if (!rxq->pmd->multishot)
+		why = "multishot=0";
+	else if (!rxr->nowait || !rxr->mshot_ok)
+		why = "the kernel has no IORING_OP_READ_MULTISHOT on a TAP (Linux 6.7)";
+	else if (RTAP_RX_CAPACITY(rxq->frame_size) > room)
+		why = "frames take more than one mbuf";
+	if (why != NULL)
+		goto single;
+
+	br = mmap(NULL, entries * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rxr->bufs = rte_zmalloc("rtap_rx_bufs", rxq->nb_desc * (sizeof(*rxr->bufs) +
+				sizeof(*rxr->free_bid)), RTE_CACHE_LINE_SIZE);
+	if (br == MAP_FAILED || rxr->bufs == NULL) {
+		why = "out of memory";
+		goto undo;
+	}
+	io_uring_buf_ring_init(br);
+	reg.ring_addr = (uintptr_t)br;
+	reg.ring_entries = entries;
+	ret = io_uring_register_buf_ring(&rxr->ring, &reg, 0);
+	if (ret < 0) {
+		why = strerror(-ret);
+		goto undo;
+	}
+	rxr->br = br;
+	rxr->free_bid = (uint16_t *)&rxr->bufs[rxq->nb_desc];
+	rxr->nb_bufs = rxq->nb_desc;
+	rxr->nb_free = rxq->nb_desc;
+	for (i = 0; i < rxq->nb_desc; i++)
+		rxr->free_bid[i] = rxq->nb_desc - 1 - i;
+	rxr->mshot = true;
+	PMD_LOG(DEBUG, "port %u Rx queue %u: multishot reads into %u provided mbufs",
+		rxq->port_id, rxq->queue_id, rxr->nb_bufs);
+	return;
+
+undo:
+	if (br != MAP_FAILED)
+		munmap(br, entries * sizeof(struct io_uring_buf));
+	rte_free(rxr->bufs);
+	rxr->bufs = NULL;
+single:
+	PMD_LOG(DEBUG, "port %u Rx queue %u: one read a frame: %s",
+		rxq->port_id, rxq->queue_id, why);
+}
+
+/*
  * The drain of kernels whose TAP fd takes no RWF_NOWAIT read (tun gained
  * FMODE_NOWAIT in Linux 6.4; before, such a read fails with -EOPNOTSUPP, and
  * one without the flag waits in poll even on an empty queue, where every
@@ -381,6 +588,11 @@ rtap_rx_arm(struct rtap_rx_ring *rxr)
 	/* A stopped queue's ring has no file: a read there would outlive the stop. */
 	if (!rtap_rxr_ready(rxr))
 		return true;
+	if (rxr->mshot) {
+		if (!rxr->mshot_armed && likely(!rxr->detached))
+			rtap_rx_mshot_arm(rxr);
+		return rxr->mshot_armed || rxr->detached;
+	}
 	if (rxr->draining)
 		return false;
 	if (rxr->waiting == NULL && likely(!rxr->detached))
@@ -414,6 +626,10 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	}
 
 	rtap_ring_run_tasks(&rxr->ring);
+	if (rxr->mshot) {
+		nb_rx = rtap_rx_mshot_reap(rxr, bufs, nb_pkts);
+		goto count;
+	}
 	nb_rx = rtap_rx_reap(rxr, bufs, nb_pkts);
 	if (rxr->draining && nb_rx < nb_pkts) {
 		if (likely(rxr->nowait)) {
@@ -425,6 +641,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	}
 	rtap_rx_arm(rxr);
 
+count:
 	for (i = 0; i < nb_rx; i++) {
 		nb_bytes += bufs[i]->pkt_len;
 		nb_multiseg += bufs[i]->nb_segs > 1;
@@ -524,8 +741,8 @@ rtap_get_monitor_addr(void *queue, struct rte_power_monitor_cond *pmc)
 		pmc->opaque[0] = IO_URING_READ_ONCE(*ring->cq.ktail);
 		pmc->fn = rtap_monitor_changed;
 	}
-	if (!rtap_rxr_ready(rxr) || rxr->draining || rxr->waiting == NULL ||
-	    io_uring_cq_ready(ring) != 0)
+	if (!rtap_rxr_ready(rxr) || io_uring_cq_ready(ring) != 0 ||
+	    (rxr->mshot ? !rxr->mshot_armed : rxr->draining || rxr->waiting == NULL))
 		pmc->fn = rtap_monitor_busy;
 	return 0;
 }
@@ -697,8 +914,14 @@ rtap_ring_collect(struct io_uring *ring, uint16_t *inflight, int wait_ms)
 		while (io_uring_peek_cqe(ring, &cqe) == 0) {
 			struct rte_mbuf *mb = io_uring_cqe_get_data(cqe);
 
-			/* NULL: the cancel's own completion. */
-			if (mb != NULL) {
+			/*
+			 * NULL: the cancel's own completion. The multishot read's
+			 * mbufs are the buffer ring's (rtap_rx_mshot_release()).
+			 */
+			if (mb == RTAP_MSHOT_TAG) {
+				if (!(cqe->flags & IORING_CQE_F_MORE))
+					(*inflight)--;
+			} else if (mb != NULL) {
 				rte_pktmbuf_free(mb);
 				(*inflight)--;
 			}
@@ -900,6 +1123,17 @@ rtap_gen_next(uint32_t gen)
 	return gen + 1 == RTAP_GEN_NONE ? 2 : gen + 1;
 }
 
+/* Whether the kernel knows an io_uring opcode. */
+static bool
+rtap_ring_has_op(struct io_uring *ring, int op)
+{
+	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
+	bool ok = probe != NULL && io_uring_opcode_supported(probe, op);
+
+	io_uring_free_probe(probe);
+	return ok;
+}
+
 static struct rtap_rx_ring *
 rtap_rx_ring_alloc(struct rtap_rx_queue *rxq, int socket_id)
 {
@@ -914,6 +1148,7 @@ rtap_rx_ring_alloc(struct rtap_rx_queue *rxq, int socket_id)
 		rte_free(rxr);
 		return NULL;
 	}
+	rxr->mshot_ok = rtap_ring_has_op(&rxr->ring, RTAP_OP_READ_MULTISHOT);
 	rxr->q = rxq;
 	rxr->fd = -1;
 	return rxr;
@@ -946,6 +1181,9 @@ rtap_rx_ring_stop(struct rtap_rx_ring *rxr)
 	rxr->gen = RTAP_GEN_NONE;
 	rtap_ring_cancel(&rxr->ring, &rxr->inflight, &rxr->nb_iov);
 	rtap_ring_clear_fd(&rxr->ring, rxr->inflight);
+	if (rxr->inflight == 0)
+		rtap_rx_mshot_release(rxr);
+	rxr->mshot = false;
 	rxr->waiting = NULL;
 	rte_pktmbuf_free_bulk(rxr->spare, rxr->nb_spare);
 	rxr->nb_spare = 0;
@@ -973,6 +1211,7 @@ rtap_rx_ring_free(struct rtap_rx_ring *rxr)
 {
 	rtap_rx_ring_stop(rxr);
 	rtap_ring_collect(&rxr->ring, &rxr->inflight, -1);
+	rtap_rx_mshot_release(rxr);
 	rtap_ring_clear_fd(&rxr->ring, 0);
 	io_uring_queue_exit(&rxr->ring);
 	rte_free(rxr);
@@ -1145,6 +1384,7 @@ rtap_rx_ring_start(struct rtap_rx_ring *rxr, int fd)
 	ret = rtap_ring_idle(&rxr->ring, &rxr->inflight);
 	if (ret < 0)
 		return ret;
+	rtap_rx_mshot_release(rxr);
 	ret = rtap_ring_set_fd(&rxr->ring, fd);
 	if (ret < 0)
 		return ret;
@@ -1157,6 +1397,7 @@ rtap_rx_ring_start(struct rtap_rx_ring *rxr, int fd)
 	rxr->detached = false;
 	rxr->draining = false;
 	rxr->drain_batch = 1;
+	rtap_rx_mshot_setup(rxr);
 	return 0;
 }
 
