@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """One TCP measurement through Open vSwitch with DPDK, for bench/run.sh.
 
-    /usr/bin/python3 bench/ovs.py <rtap|rtap_sqpoll|tap> <plugin> <seconds> <log> [placement]
+    /usr/bin/python3 bench/ovs.py <rtap|rtap_sqpoll|rtap_single|tap> <plugin> <seconds> <log> [placement]
 
 A private switch (tests/system/ovs_switch.py) with two ports of the driver on
 a netdev bridge, each with n_rxq=2 (net_tap refuses OVS's default of one Rx
@@ -9,8 +9,8 @@ queue with two Tx queues), placed as bench/run.sh places testpmd: "pinned"
 (the default), ovs-vswitchd and its PMD thread on CPU 1 and iperf3 from
 namespace A to B on CPU 0; "spread", the PMD thread on CPU 1 and the rest of
 ovs-vswitchd (whose DPDK main lcore then goes to CPU 0) and iperf3 unpinned.
-rtap_sqpoll is rtap with sqpoll=0 on both ports. Prints "<Gbit/s received>
-<retransmits>", or "skipped <reason>" where Debian's OVS cannot run (not
+rtap_sqpoll and rtap_single are rtap with sqpoll=0 or multishot=0 on both
+ports. Prints "<Gbit/s received> <retransmits>", or "skipped <reason>" where Debian's OVS cannot run (not
 installed, or the plugin is for another DPDK).
 """
 
@@ -25,11 +25,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "system")
 from ovs_switch import VSWITCHD, Ovs, iperf3  # noqa: E402
 
 
-class SqpollOvs(Ovs):
-    """rtap's ports with an SQPOLL thread on CPU 0, the kernel side's CPU."""
+# rtap's variants (bench/run.sh): the SQPOLL thread on CPU 0, the kernel side's.
+VARIANTS = {"rtap_sqpoll": ",sqpoll=0", "rtap_single": ",multishot=0"}
+
+
+class VariantOvs(Ovs):
+    """rtap's ports with a variant's devargs."""
+
+    def __init__(self, *args, extra, **kw):
+        self.extra = extra
+        super().__init__(*args, **kw)
 
     def devargs(self, s):
-        return super().devargs(s) + ",sqpoll=0"
+        return super().devargs(s) + self.extra
 
 
 def main():
@@ -42,8 +50,10 @@ def main():
         print(f"skipped Debian's OVS runs on Debian's DPDK, not {os.environ['RTAP_DPDK']}")
         return
     with tempfile.TemporaryDirectory(prefix="rtap-bench-ovs-") as tmp:
-        cls, drv = (SqpollOvs, "rtap") if driver == "rtap_sqpoll" else (Ovs, driver)
-        ovs = cls(Path(tmp), plugin, driver=drv, port_options=("options:n_rxq=2",),
+        cls, drv, kw = Ovs, driver, {}
+        if driver in VARIANTS:
+            cls, drv, kw = VariantOvs, "rtap", {"extra": VARIANTS[driver]}
+        ovs = cls(Path(tmp), plugin, driver=drv, **kw, port_options=("options:n_rxq=2",),
                   other_config=("pmd-cpu-mask=0x2",), cpu=1 if pinned else None)
         try:
             end = iperf3(ovs, "a", secs=secs, cpu=0 if pinned else None)["end"]

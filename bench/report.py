@@ -15,10 +15,15 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-DRIVERS = [("rtap", "rtap"), ("rtap_sqpoll", "rtap (SQPOLL)"), ("tap", "net_tap"),
+DRIVERS = [("rtap", "rtap"), ("rtap_sqpoll", "rtap (SQPOLL)"),
+           ("rtap_single", "rtap (one read a frame)"), ("tap", "net_tap"),
            ("af_packet", "net_af_packet"), ("veth", "veth (kernel only)")]
-# Drivers with a ratio column against net_tap; the target is rtap's.
-RATIOS = [("rtap", "rtap / net_tap"), ("rtap_sqpoll", "rtap (SQPOLL) / net_tap")]
+# Ratio columns: driver, the one it is measured against, heading; the target
+# is rtap's against net_tap.
+RATIOS = [("rtap", "tap", "rtap / net_tap"), ("rtap", "af_packet", "rtap / net_af_packet"),
+          ("rtap_sqpoll", "tap", "rtap (SQPOLL) / net_tap"),
+          ("rtap_sqpoll", "af_packet", "rtap (SQPOLL) / net_af_packet"),
+          ("rtap_single", "tap", "rtap (one read a frame) / net_tap")]
 PLACEMENTS = [
     ("pinned", "testpmd's main and forwarding lcores on CPU 1, every kernel-side tool "
      "on CPU 0"),
@@ -110,9 +115,9 @@ def cell(vals, unit=""):
     return f"{fmt(med, unit)} ({fmt(min(vals), unit)}–{fmt(max(vals), unit)})"
 
 
-def ratio(data, test, col, drv="rtap"):
+def ratio(data, test, col, drv="rtap", base="tap"):
     a = data.get((drv, test, col))
-    b = data.get(("tap", test, col))
+    b = data.get((base, test, col))
     if not a or not b or statistics.median(b) == 0 or statistics.median(a) == 0:
         return None
     return statistics.median(a) / statistics.median(b)
@@ -128,8 +133,9 @@ def table_rows(data):
     rtap and net_tap always have a column; the others where they ran.
     """
     drivers = [(d, n) for d, n in DRIVERS if d in ("rtap", "tap") or ran(data, d)]
-    ratios = [(d, n) for d, n in RATIOS if d == "rtap" or ran(data, d)]
-    head = (["Measurement", "unit"] + [n for _, n in drivers] + [n for _, n in ratios] +
+    ratios = [(d, b, n) for d, b, n in RATIOS
+              if (d == "rtap" or ran(data, d)) and (b == "tap" or ran(data, b))]
+    head = (["Measurement", "unit"] + [n for _, n in drivers] + [n for _, _, n in ratios] +
             ["target"])
     rows = []
     for test, col, label, unit, higher, target in ROWS:
@@ -137,8 +143,8 @@ def table_rows(data):
         if all(c == "–" for c in cells):
             continue
         rs = []
-        for d, _ in ratios:
-            x = ratio(data, test, col, d)
+        for d, b, _ in ratios:
+            x = ratio(data, test, col, d, b)
             rs.append("–" if x is None else f"{x:.2f}x")
         r = ratio(data, test, col)
         ts = ""
@@ -207,6 +213,7 @@ def rst(tables, note):
 
 # Chart series: driver, legend, colour; net_tap is the line at 1.
 SERIES = [("rtap", "rtap", "#1f77b4"), ("rtap_sqpoll", "rtap (SQPOLL)", "#2ca02c"),
+          ("rtap_single", "rtap (one read a frame)", "#9467bd"),
           ("af_packet", "net_af_packet", "#aaaaaa")]
 
 

@@ -9,8 +9,11 @@
 #                [--placement "pinned spread"]
 #
 # --quick (CI smoke): 1 repetition, 1 s per measurement. Default: 5 x 3 s.
-# --drivers may also name rtap_sqpoll: rtap with sqpoll=0 on every port (an
-# io_uring SQPOLL thread on the kernel-side CPU).
+# --short: only the 64-byte Tx, Rx and forwarding rows and the idle ping, to
+# compare data-path changes (no TCP, offload or OVS rows).
+# --drivers may also name rtap's variants: rtap_sqpoll, rtap with sqpoll=0 on
+# every port (an io_uring SQPOLL thread on the kernel-side CPU), and
+# rtap_single, rtap with multishot=0 (one read a frame).
 #
 # Topology, per driver: testpmd runs in namespace F with two ports; the kernel
 # side of port 0 lives in namespace 1 (10.201.0.1), that of port 1 in
@@ -30,16 +33,18 @@ set -euo pipefail
 RTAP_LOG_TAG=bench
 . "$(dirname "$0")/../scripts/lib.sh"
 
-reps=5 secs=3 pings=200
+reps=5 secs=3 pings=200 short=0
 drivers="rtap tap af_packet" placements="pinned spread"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) reps=1 secs=1 pings=20 ;;
+	--short) short=1 ;;
 	--reps) reps=$2; shift ;;
 	--secs) secs=$2; shift ;;
 	--drivers) drivers=$2; shift ;;
 	--placement) placements=$2; shift ;;
-	*) rtap_die "usage: $0 [--quick] [--reps N] [--secs S] [--drivers LIST] [--placement LIST]" ;;
+	*) rtap_die "usage: $0 [--quick] [--short] [--reps N] [--secs S] [--drivers LIST]" \
+		"[--placement LIST]" ;;
 	esac
 	shift
 done
@@ -47,7 +52,9 @@ read -ra drv_list <<<"$drivers"
 read -ra pl_list <<<"$placements"
 # A typo would otherwise run testpmd without ports, or everything unpinned.
 for d in "${drv_list[@]}"; do
-	case $d in rtap | rtap_sqpoll | tap | af_packet) ;; *) rtap_die "unknown driver $d" ;; esac
+	case $d in rtap | rtap_sqpoll | rtap_single | tap | af_packet) ;;
+	*) rtap_die "unknown driver $d" ;;
+	esac
 done
 for p in "${pl_list[@]}"; do
 	case $p in pinned | spread) ;; *) rtap_die "unknown placement $p" ;; esac
@@ -157,6 +164,15 @@ losses() { # driver
 	echo "$tap $pmd $rx"
 }
 
+# The devargs of rtap's variants. The SQPOLL thread goes on CPU 0, with the
+# kernel-side tools.
+rtap_variant() {
+	case $1 in
+	rtap_sqpoll) echo ,sqpoll=0 ;;
+	rtap_single) echo ,multishot=0 ;;
+	esac
+}
+
 # EAL, mempool, descriptors, burst and lcores: the same for every driver;
 # rtap's ports get the devargs in rtap_devargs (",key=value...") too.
 rtap_devargs=
@@ -164,10 +180,9 @@ tpmd_launch() { # driver tag extra-testpmd-args...
 	local drv=$1 tag=$2 vdevs=()
 	shift 2
 	case $drv in
-	rtap) vdevs=("--vdev=net_rtap0,iface=$k0$rtap_devargs" "--vdev=net_rtap1,iface=$k1$rtap_devargs") ;;
-	# The SQPOLL thread on CPU 0, with the kernel-side tools.
-	rtap_sqpoll) vdevs=("--vdev=net_rtap0,iface=$k0$rtap_devargs,sqpoll=0"
-	                    "--vdev=net_rtap1,iface=$k1$rtap_devargs,sqpoll=0") ;;
+	rtap*)
+		local v=$rtap_devargs$(rtap_variant "$drv")
+		vdevs=("--vdev=net_rtap0,iface=$k0$v" "--vdev=net_rtap1,iface=$k1$v") ;;
 	tap) vdevs=("--vdev=net_tap0,iface=$k0" "--vdev=net_tap1,iface=$k1") ;;
 	af_packet)
 		local i
@@ -469,8 +484,10 @@ bench_driver() { # rep driver
 	tpmd_plumb "$drv"
 	rtap_tpmd_cmd "set portlist 0" >/dev/null
 	bench_tx "$rep" "$drv" tx64 64
-	bench_tx "$rep" "$drv" tx1500 1500
-	bench_tx "$rep" "$drv" tx1500_3seg 500,500,500
+	if [ "$short" = 0 ]; then
+		bench_tx "$rep" "$drv" tx1500 1500
+		bench_tx "$rep" "$drv" tx1500_3seg 500,500,500
+	fi
 	bench_rx "$rep" "$drv" rx64
 	# Offered at a rate a reader can take: the share delivered is the driver's.
 	bench_rx "$rep" "$drv" rx64_paced -b 250000pps
@@ -479,9 +496,10 @@ bench_driver() { # rep driver
 	rtap_tpmd_cmd start >/dev/null
 	bench_ping "$rep" "$drv" ping_idle "$ip1"
 	bench_fwd "$rep" "$drv"
-	bench_tcp "$rep" "$drv" tcp "$ip1" ""
+	[ "$short" = 1 ] || bench_tcp "$rep" "$drv" tcp "$ip1" ""
 	rtap_tpmd_cmd stop >/dev/null
 	tpmd_done "r$rep-$placement-$drv"
+	[ "$short" = 0 ] || return 0
 	bench_offloads "$rep" "$drv" tcp_offloads 1
 	bench_offloads "$rep" "$drv" udp_gso 1 udp
 	if [ "$drv" = rtap ]; then
@@ -504,6 +522,7 @@ for ((rep = 1; rep <= reps; rep++)); do
 		done
 	done
 	for pl in "${pl_list[@]}"; do
+		[ "$short" = 0 ] || break
 		placement_set "$pl"
 		rtap_log "repetition $rep/$reps: kernel-only veth ceiling, placement $pl"
 		bench_tcp "$rep" veth tcp 10.202.0.2 kernel

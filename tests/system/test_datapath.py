@@ -164,12 +164,15 @@ def test_rx_pool_exhaustion_loses_nothing(app_factory, names, raw_socket, kind):
 
     avail, _ = app.pool()
     app.cmd(f"hold {avail}")
-    sent = [frame(100, seq=i) for i in range(64)]
+    # More than the 64 mbufs a multishot read is provided: it runs out
+    # (-ENOBUFS) and is armed again as the app frees what it got.
+    sent = [frame(100, seq=i) for i in range(200)]
     for f in sent:
         sock.send(f)
-    # Only the waiting read had an mbuf; every later read reuses the one the
-    # app frees, so frames wait in the kernel instead of being dropped.
-    got = app.rx(port, 64, timeout_ms=5000)
+    # Only the reads posted before had mbufs (the waiting one, or the
+    # multishot read's provided ones); every later read reuses what the app
+    # frees, so frames wait in the kernel instead of being dropped.
+    got = app.rx(port, 200, timeout_ms=5000)
     assert [p.data for p in got] == sent
     assert app.stats(port)["rx_nombuf"] > 0
     assert app.stats(port)["ierrors"] == 0

@@ -355,15 +355,29 @@ rtap_br_mask(const struct rtap_rx_ring *rxr)
 	return io_uring_buf_ring_mask(rte_align32pow2(rxr->nb_bufs));
 }
 
-/* Provide an mbuf for each free buffer ID, as long as the pool gives them. */
+/* Fresh mbufs one refill takes from the pool at once: a few bursts' worth. */
+#define RTAP_RX_FILL_BULK	64
+
+/*
+ * Provide an mbuf for each free buffer ID, as long as the pool gives them:
+ * the spares first, else in bulk, else one by one (rtap_rx_get() counts what
+ * the pool refuses).
+ */
 static void
 rtap_rx_mshot_fill(struct rtap_rx_ring *rxr)
 {
+	struct rte_mbuf *fresh[RTAP_RX_FILL_BULK];
 	uint16_t mask = rtap_br_mask(rxr);
+	uint16_t nb_fresh = 0, i = 0;
 	int n = 0;
 
+	if (rxr->nb_free > rxr->nb_spare) {
+		nb_fresh = RTE_MIN(rxr->nb_free - rxr->nb_spare, RTAP_RX_FILL_BULK);
+		if (rte_pktmbuf_alloc_bulk(rxr->q->mb_pool, fresh, nb_fresh) != 0)
+			nb_fresh = 0;
+	}
 	while (rxr->nb_free > 0) {
-		struct rte_mbuf *mb = rtap_rx_get(rxr);
+		struct rte_mbuf *mb = i < nb_fresh ? fresh[i++] : rtap_rx_get(rxr);
 		uint16_t bid;
 
 		if (unlikely(mb == NULL))
