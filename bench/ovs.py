@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """One TCP measurement through Open vSwitch with DPDK, for bench/run.sh.
 
-    /usr/bin/python3 bench/ovs.py <rtap|rtap_sqpoll|rtap_single|tap> <plugin> <seconds> <log> [placement]
+    /usr/bin/python3 bench/ovs.py <rtap|rtap_sqpoll|rtap_mshot|tap> <plugin> <seconds> <log> [placement]
 
 A private switch (tests/system/ovs_switch.py) with two ports of the driver on
 a netdev bridge, each with n_rxq=2 (net_tap refuses OVS's default of one Rx
@@ -9,7 +9,7 @@ queue with two Tx queues), placed as bench/run.sh places testpmd: "pinned"
 (the default), ovs-vswitchd and its PMD thread on CPU 1 and iperf3 from
 namespace A to B on CPU 0; "spread", the PMD thread on CPU 1 and the rest of
 ovs-vswitchd (whose DPDK main lcore then goes to CPU 0) and iperf3 unpinned.
-rtap_sqpoll and rtap_single are rtap with sqpoll=0 or multishot=0 on both
+rtap_sqpoll and rtap_mshot are rtap with sqpoll=0 or multishot=1 on both
 ports. Prints "<Gbit/s received> <retransmits>", or "skipped <reason>" where Debian's OVS cannot run (not
 installed, or the plugin is for another DPDK).
 """
@@ -26,7 +26,7 @@ from ovs_switch import VSWITCHD, Ovs, iperf3  # noqa: E402
 
 
 # rtap's variants (bench/run.sh): the SQPOLL thread on CPU 0, the kernel side's.
-VARIANTS = {"rtap_sqpoll": ",sqpoll=0", "rtap_single": ",multishot=0"}
+VARIANTS = {"rtap_sqpoll": ",sqpoll=0", "rtap_mshot": ",multishot=1"}
 
 
 class VariantOvs(Ovs):

@@ -16,14 +16,14 @@ from collections import defaultdict
 from pathlib import Path
 
 DRIVERS = [("rtap", "rtap"), ("rtap_sqpoll", "rtap (SQPOLL)"),
-           ("rtap_single", "rtap (one read a frame)"), ("tap", "net_tap"),
+           ("rtap_mshot", "rtap (multishot Rx)"), ("tap", "net_tap"),
            ("af_packet", "net_af_packet"), ("veth", "veth (kernel only)")]
 # Ratio columns: driver, the one it is measured against, heading; the target
 # is rtap's against net_tap.
 RATIOS = [("rtap", "tap", "rtap / net_tap"), ("rtap", "af_packet", "rtap / net_af_packet"),
           ("rtap_sqpoll", "tap", "rtap (SQPOLL) / net_tap"),
           ("rtap_sqpoll", "af_packet", "rtap (SQPOLL) / net_af_packet"),
-          ("rtap_single", "tap", "rtap (one read a frame) / net_tap")]
+          ("rtap_mshot", "tap", "rtap (multishot Rx) / net_tap")]
 PLACEMENTS = [
     ("pinned", "testpmd's main and forwarding lcores on CPU 1, every kernel-side tool "
      "on CPU 0"),
@@ -213,7 +213,7 @@ def rst(tables, note):
 
 # Chart series: driver, legend, colour; net_tap is the line at 1.
 SERIES = [("rtap", "rtap", "#1f77b4"), ("rtap_sqpoll", "rtap (SQPOLL)", "#2ca02c"),
-          ("rtap_single", "rtap (one read a frame)", "#9467bd"),
+          ("rtap_mshot", "rtap (multishot Rx)", "#9467bd"),
           ("af_packet", "net_af_packet", "#aaaaaa")]
 
 

@@ -13,7 +13,7 @@
 # compare data-path changes (no TCP, offload or OVS rows).
 # --drivers may also name rtap's variants: rtap_sqpoll, rtap with sqpoll=0 on
 # every port (an io_uring SQPOLL thread on the kernel-side CPU), and
-# rtap_single, rtap with multishot=0 (one read a frame).
+# rtap_mshot, rtap with multishot=1 (multishot Rx where the kernel has it).
 #
 # Topology, per driver: testpmd runs in namespace F with two ports; the kernel
 # side of port 0 lives in namespace 1 (10.201.0.1), that of port 1 in
@@ -52,7 +52,7 @@ read -ra drv_list <<<"$drivers"
 read -ra pl_list <<<"$placements"
 # A typo would otherwise run testpmd without ports, or everything unpinned.
 for d in "${drv_list[@]}"; do
-	case $d in rtap | rtap_sqpoll | rtap_single | tap | af_packet) ;;
+	case $d in rtap | rtap_sqpoll | rtap_mshot | tap | af_packet) ;;
 	*) rtap_die "unknown driver $d" ;;
 	esac
 done
@@ -169,7 +169,7 @@ losses() { # driver
 rtap_variant() {
 	case $1 in
 	rtap_sqpoll) echo ,sqpoll=0 ;;
-	rtap_single) echo ,multishot=0 ;;
+	rtap_mshot) echo ,multishot=1 ;;
 	esac
 }
 

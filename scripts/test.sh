@@ -8,7 +8,7 @@
 # it (scripts/intree.sh), the Debian package check (scripts/test-package.py),
 # the tests again under ASan/UBSan/LSan and valgrind with a stress run, each
 # fuzz target for RTAP_FUZZ_SECONDS (30), a RTAP_SOAK_SECONDS (60) soak, and
-# the data-path, control, RSS and TUN tests in a QEMU guest on Debian 12's kernel 6.1
+# the data-path, control, RSS, TUN, SQPOLL and toolbox tests in a QEMU guest on Debian 12's kernel 6.1
 # (scripts/test-kernels.sh).
 # RTAP_QUICK=1 stops after the system tests. RTAP_DPDK=<version> (and
 # RTAP_LIBURING=<version>) runs only the unit and system tests, against that
@@ -92,7 +92,7 @@ if [ -z "${RTAP_QUICK:-}" ] && [ "$build" = build ]; then
 	stage "fuzzing" bash scripts/fuzz.sh "${RTAP_FUZZ_SECONDS:-30}"
 	stage "soak" bash scripts/soak.sh "${RTAP_SOAK_SECONDS:-60}"
 	# Debian 12's own kernel in a TCG guest: the readv drain (no RWF_NOWAIT on tun).
-	stage "kernel 6.1" bash scripts/test-kernels.sh 6.1 -- -k "datapath or control or rss or tun"
+	stage "kernel 6.1" bash scripts/test-kernels.sh 6.1 -- -k "datapath or control or rss or tun or sqpoll or toolbox"
 fi
 
 echo "$passed passed, $failed failed"

@@ -154,11 +154,13 @@ def test_ping_through_forwarding_ports(app, names, netns):
     assert a_to_b >= 6 and b_to_a >= 6
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_rx_pool_exhaustion_loses_nothing(app_factory, names, raw_socket, kind):
+@pytest.mark.parametrize("kind, devargs", [(k, "") for k in KINDS] +
+                         [("net_rtap", ",sqpoll=0"), ("net_rtap", ",multishot=1"),
+                          ("net_rtun", ",multishot=1")])
+def test_rx_pool_exhaustion_loses_nothing(app_factory, names, raw_socket, kind, devargs):
     """With the pool empty Rx reads one frame per mbuf given back, and no more."""
     app = app_factory(pool_size=512)
-    port, ifname = tap_port(app, names, kind, desc=64)
+    port, ifname = tap_port(app, names, kind, devargs, desc=64)
     sock = raw_socket(ifname)
     assert app.rx(port, 1, timeout_ms=10) == []     # the first poll posts a read
 

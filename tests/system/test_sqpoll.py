@@ -72,25 +72,6 @@ def test_bursts_of_the_whole_ring(app_factory, names):
     assert_pool_full(app)
 
 
-def test_rx_pool_exhaustion_loses_nothing(app_factory, names, raw_socket):
-    app = app_factory(pool_size=512)
-    port, ifname = tap_port(app, names, devargs=SQPOLL, desc=64)
-    sock = raw_socket(ifname)
-    assert app.rx(port, 1, timeout_ms=10) == []
-    avail, _ = app.pool()
-    app.cmd(f"hold {avail}")
-    sent = [frame(100, seq=i) for i in range(64)]
-    for f in sent:
-        sock.send(f)
-    got = app.rx(port, 64, timeout_ms=5000)
-    assert [p.data for p in got] == sent
-    assert app.stats(port)["rx_nombuf"] > 0
-    assert app.stats(port)["ierrors"] == 0
-    app.cmd("release")
-    app.cmd(f"stop {port}")
-    assert_pool_full(app)
-
-
 def test_ping_through_two_ports_one_thread_each(app, names, netns):
     pa, pb, nsa, _ = port_pair(app, names, netns, devargs=SQPOLL, nb_rxq=2, nb_txq=2)
     assert wait_for(lambda: sq_threads(app.pid) == [{0}, {0}]), sq_threads(app.pid)

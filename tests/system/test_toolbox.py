@@ -45,7 +45,13 @@ def test_queue_info_scattered_when_frames_span_mbufs(app_factory, names):
     app = app_factory(mbuf_size=1024)
     port, _ = tap_port(app, names, rxoff=hex(SCATTER))
     assert qinfo(app, port, 0)[1]["scattered"] == "1"
-    # A frame must fit one provided mbuf for multishot reads.
+    assert qinfo(app, port, 0)[0]["rx_mode"] == CLASSIC
+
+
+def test_no_multishot_when_frames_span_mbufs(app_factory, names):
+    """A frame must fit one provided mbuf for multishot reads."""
+    app = app_factory(mbuf_size=1024)
+    port, _ = tap_port(app, names, devargs=",multishot=1", rxoff=hex(SCATTER))
     assert qinfo(app, port, 0)[0]["rx_mode"] == CLASSIC
 
 
@@ -55,9 +61,9 @@ MULTISHOT = "io_uring: a multishot read into provided mbufs"
 CLASSIC = "io_uring: one read waits while idle, a batch drains"
 
 
-@pytest.mark.parametrize("devargs, multishot", [("", KERNEL_MULTISHOT),
-                                                (",multishot=0", False),
-                                                (",multishot", KERNEL_MULTISHOT)])
+@pytest.mark.parametrize("devargs, multishot", [("", False), (",multishot=0", False),
+                                                (",multishot", KERNEL_MULTISHOT),
+                                                (",multishot=1", KERNEL_MULTISHOT)])
 def test_rx_burst_mode_is_multishot_where_the_kernel_has_it(app, names, devargs, multishot):
     port, _ = tap_port(app, names, devargs=devargs)
     assert qinfo(app, port, 0)[0]["rx_mode"] == (MULTISHOT if multishot else CLASSIC)
@@ -80,7 +86,7 @@ def value(app, line):
 
 
 def test_rx_queue_count_and_descriptors_are_reads_in_flight(app, names, raw_socket):
-    port, ifname = tap_port(app, names, desc=64, devargs=",multishot=0")
+    port, ifname = tap_port(app, names, desc=64)
     sock = raw_socket(ifname)
     # Started, no burst yet: no read posted.
     assert value(app, f"rxcount {port} 0") == 0
@@ -110,7 +116,7 @@ def test_rx_queue_count_and_descriptors_are_reads_in_flight(app, names, raw_sock
 @pytest.mark.skipif(not KERNEL_MULTISHOT, reason="multishot reads need Linux 6.7")
 def test_rx_queue_count_and_descriptors_are_provided_mbufs(app, names, raw_socket):
     """Multishot Rx: the first burst provides nb_desc mbufs, the kernel fills them."""
-    port, ifname = tap_port(app, names, desc=64)
+    port, ifname = tap_port(app, names, desc=64, devargs=",multishot=1")
     sock = raw_socket(ifname)
     _, size = app.pool()
     assert app.pool()[0] == size                    # not polled yet: nothing provided
@@ -156,7 +162,7 @@ def test_queue_count_and_descriptors_from_a_secondary(huge_dir, app_factory, nam
                                                      raw_socket):
     """A secondary reports the requests of its own ring of the queue it polls."""
     app = app_factory(huge_dir=huge_dir, pool_size=2048)
-    port, ifname = tap_port(app, names, desc=64, devargs=",multishot=0")
+    port, ifname = tap_port(app, names, desc=64)
     second = app_factory(huge_dir=huge_dir, prefix=app.prefix, eal=["--proc-type=secondary"])
     # Not polled here yet: no ring of this process's, nothing posted.
     assert value(second, f"rxcount {port} 0") == 0

@@ -37,7 +37,7 @@ test_defaults(void **state __rte_unused)
 	assert_false(args.csum_partial);
 	assert_int_equal(args.txqueuelen, 0);
 	assert_int_equal(args.sqpoll_cpu, -1);
-	assert_true(args.multishot);
+	assert_false(args.multishot);
 }
 
 /* net_rtun: its own default name, and no MAC address to take. */

@@ -330,7 +330,7 @@ struct rtap_pmd {
 	bool uso;		/* the kernel takes UDP GSO frames both ways (TUN_F_USO4/6) */
 	uint32_t txqlen_arg;	/* txqueuelen=, 0 when sized from nb_rx_desc */
 	int sqpoll_cpu;		/* sqpoll=: the CPU of the rings' SQ thread, or -1 */
-	bool multishot;		/* multishot Rx where the kernel has it (multishot=) */
+	bool multishot;		/* multishot=1: multishot Rx where the kernel has it */
 	int txqlen_orig;	/* the interface's txqueuelen at probe, -1 if unknown */
 	bool txqlen_set;	/* changed by a start, to restore at close */
 	uint64_t rss_hf;	/* the RSS configuration; queues copy it at start */
@@ -468,7 +468,7 @@ struct rtap_args {
 	bool csum_partial;
 	uint32_t txqueuelen;	/* 0: follow nb_rx_desc */
 	int sqpoll_cpu;		/* the SQ thread's CPU, or -1: no SQPOLL */
-	bool multishot;		/* multishot Rx where the kernel has it */
+	bool multishot;		/* multishot=1: multishot Rx where the kernel has it */
 };
 
 int rtap_parse_args(const char *name, const char *params, struct rtap_args *args);

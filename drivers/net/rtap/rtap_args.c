@@ -188,7 +188,7 @@ rtap_parse_args(const char *name, const char *params, struct rtap_args *args)
 	rte_strlcpy(args->ifname, args->tun ? RTAP_DEFAULT_TUN_IFACE : RTAP_DEFAULT_IFACE,
 		    sizeof(args->ifname));
 	args->sqpoll_cpu = -1;
-	args->multishot = true;
+	args->multishot = false;
 	if (params == NULL || *params == '\0')
 		return 0;
 

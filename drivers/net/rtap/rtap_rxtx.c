@@ -508,7 +508,7 @@ rtap_rx_mshot_setup(struct rtap_rx_ring *rxr)
 	int ret;
 
 	if (!rxq->pmd->multishot)
-		why = "multishot=0";
+		why = "no multishot=1";
 	else if (!rxr->nowait || !rxr->mshot_ok)
 		why = "the kernel has no IORING_OP_READ_MULTISHOT on a TAP (Linux 6.7)";
 	else if (RTAP_RX_CAPACITY(rxq->frame_size) > room)
