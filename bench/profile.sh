@@ -67,10 +67,10 @@ measure() { # label trafgen-options...
 for variant in "$@"; do
 	prefix="rtapp-$tok"
 	rtap_eal_prefix "$prefix"
-	rtap_tpmd_start "$work" taskset -c 1 dpdk-testpmd -d "$plugin" --no-huge -m 512 \
+	rtap_tpmd_start "$work" taskset -c 1 dpdk-testpmd -d "$plugin" --no-huge -m 1024 \
 		--no-pci --file-prefix="$prefix" --lcores=0@1,1@1 \
 		"--vdev=net_rtap0,iface=$ifname,$variant" -- --forward-mode=rxonly \
-		--nb-cores=1 --burst=32 --rxd=512 --txd=512
+		--nb-cores=1 --burst=32 --rxd=512 --txd=512 --total-num-mbufs=16384
 	rtap_if_to_ns "$ifname" "$ns" 02:00:00:00:00:02 ""
 	measure "$variant, flat out"
 	measure "$variant, $rate frames/s" -b "${rate}pps"
@@ -79,11 +79,15 @@ for variant in "$@"; do
 	ip netns exec "$ns" taskset -c 0 timeout -s INT "$secs" trafgen -o "$ifname" \
 		-i "$work/udp64.cfg" -P 1 -q --no-sock-mem --notouch-irq >/dev/null 2>&1 &
 	gen=$!
-	perf record -q -C 1 -o "$work/perf.data" -- sleep "$secs" 2>/dev/null
+	perf record -q -C 0,1 -o "$work/perf.data" -- sleep "$secs" 2>/dev/null
 	wait "$gen" || true
 	rtap_tpmd_cmd stop >/dev/null
-	echo "  $variant, flat out, CPU 1's hottest symbols:"
-	perf report -q -i "$work/perf.data" --no-children --sort symbol 2>/dev/null |
-		grep -v '^$' | head -12 | sed 's/^/    /'
+	# CPU 1 polls; CPU 0 sends, and wakes whatever waits on the TAP queue.
+	for cpu in 1 0; do
+		perf report -q -i "$work/perf.data" --cpu "$cpu" --no-children --sort symbol \
+			2>/dev/null | awk -v head="  $variant, flat out, CPU $cpu" '
+			NF { if ($3 ~ /^_*io_/) uring += $1; if (n++ < 10) top = top "    " $1 " " $3 "\n" }
+			END { printf "%s (io_uring symbols %.1f%%):\n%s", head, uring, top }'
+	done
 	rtap_tpmd_quit
 done
