@@ -614,6 +614,24 @@ rtap_rx_arm(struct rtap_rx_ring *rxr)
 	return rxr->waiting != NULL || rxr->detached;
 }
 
+/* One read a frame: reap, drain what is queued, have a read wait again. */
+static inline uint16_t
+rtap_rx_single(struct rtap_rx_ring *rxr, struct rte_mbuf **bufs, uint16_t nb_pkts)
+{
+	uint16_t nb_rx = rtap_rx_reap(rxr, bufs, nb_pkts);
+
+	if (rxr->draining && nb_rx < nb_pkts) {
+		if (likely(rxr->nowait)) {
+			rtap_rx_read_queued(rxr, nb_pkts - nb_rx);
+			nb_rx += rtap_rx_reap(rxr, bufs + nb_rx, nb_pkts - nb_rx);
+		} else {
+			nb_rx += rtap_rx_readv_queued(rxr, bufs + nb_rx, nb_pkts - nb_rx);
+		}
+	}
+	rtap_rx_arm(rxr);
+	return nb_rx;
+}
+
 /*
  * Reads do not all wait in the kernel at once: the kernel wakes every read
  * waiting on a TAP queue for each frame that arrives, so the cost of a frame
@@ -623,7 +641,8 @@ rtap_rx_arm(struct rtap_rx_ring *rxr)
  * that the kernel completes within a single submit, until one finds the queue
  * empty and the waiting read is posted again. Where the kernel has no
  * RWF_NOWAIT read of a TAP fd, the drain is readv() instead (see
- * rtap_rx_readv_queued()).
+ * rtap_rx_readv_queued()). With multishot=1, one multishot read does it all
+ * where the kernel has it (rtap_rx_mshot_reap()).
  */
 uint16_t
 rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
@@ -640,22 +659,11 @@ rtap_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	}
 
 	rtap_ring_run_tasks(&rxr->ring);
-	if (rxr->mshot) {
+	if (rxr->mshot)
 		nb_rx = rtap_rx_mshot_reap(rxr, bufs, nb_pkts);
-		goto count;
-	}
-	nb_rx = rtap_rx_reap(rxr, bufs, nb_pkts);
-	if (rxr->draining && nb_rx < nb_pkts) {
-		if (likely(rxr->nowait)) {
-			rtap_rx_read_queued(rxr, nb_pkts - nb_rx);
-			nb_rx += rtap_rx_reap(rxr, bufs + nb_rx, nb_pkts - nb_rx);
-		} else {
-			nb_rx += rtap_rx_readv_queued(rxr, bufs + nb_rx, nb_pkts - nb_rx);
-		}
-	}
-	rtap_rx_arm(rxr);
+	else
+		nb_rx = rtap_rx_single(rxr, bufs, nb_pkts);
 
-count:
 	for (i = 0; i < nb_rx; i++) {
 		nb_bytes += bufs[i]->pkt_len;
 		nb_multiseg += bufs[i]->nb_segs > 1;
