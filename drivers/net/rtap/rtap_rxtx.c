@@ -384,7 +384,8 @@ rtap_rx_mshot_fill(struct rtap_rx_ring *rxr)
 			break;
 		bid = rxr->free_bid[--rxr->nb_free];
 		rxr->bufs[bid] = mb;
-		io_uring_buf_ring_add(rxr->br, rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN),
+		io_uring_buf_ring_add(rxr->br,
+				      rte_pktmbuf_mtod_offset(mb, void *, -RTAP_VNET_HDR_LEN),
 				      RTAP_VNET_HDR_LEN + rte_pktmbuf_tailroom(mb), bid, mask, n++);
 	}
 	if (n > 0)
