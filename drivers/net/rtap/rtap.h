@@ -258,7 +258,8 @@ rtap_rx_drain_next(uint16_t frames, uint16_t empty, uint16_t max)
 {
 	uint32_t n = empty != 0 ? frames + 1u : 2u * frames;
 
-	return RTE_MAX(1u, RTE_MIN(n, (uint32_t)max));
+	n = RTE_MIN(n, (uint32_t)max);
+	return RTE_MAX(1u, n);
 }
 
 /*

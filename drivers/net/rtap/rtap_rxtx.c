@@ -232,7 +232,8 @@ rtap_rx_read_queued(struct rtap_rx_ring *rxr, uint16_t n)
 {
 	uint16_t room = rxr->q->nb_desc > rxr->inflight ? rxr->q->nb_desc - rxr->inflight : 0;
 
-	n = RTE_MIN(n, RTE_MIN(rxr->drain_batch, room));
+	room = RTE_MIN(room, rxr->drain_batch);
+	n = RTE_MIN(n, room);
 	while (n-- > 0 && rtap_rx_post_chain(rxr, true) != NULL)
 		;
 	rtap_ring_submit(&rxr->ring, &rxr->nb_iov);
