@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from conftest import frame, if_stat
-from test_datapath import SIZES, SMALL_MBUF, assert_pool_full, port_pair, tap_port
+from test_datapath import SIZES, SMALL_MBUF, assert_pool_full, port_pair, rx_every_size, tap_port
 from test_port_events import wait_for
 
 SQPOLL = ",sqpoll=0"
@@ -34,13 +34,9 @@ def test_one_thread_carries_every_size_both_ways(app_factory, names, raw_socket)
     # (the probe's check had one of its own, which exits on its own time).
     assert wait_for(lambda: sq_threads(app.pid) == [{0}]), sq_threads(app.pid)
     sock = raw_socket(ifname)
+    rx_every_size(app, port, sock)
 
     sent = [frame(n, seq=i) for i, n in enumerate(SIZES)]
-    for f in sent:
-        assert sock.send(f) == len(f)
-    got = app.rx(port, len(sent))
-    assert [p.data for p in got] == sent
-
     for i, f in enumerate(sent):
         assert app.tx(port, f, queue=i % 2, seg=500) == 1
     # In order on each queue; the thread takes the two rings' writes as it goes.
